@@ -1,0 +1,1 @@
+"""critmin HTTP API: FastAPI app, routers and templates."""

@@ -1,0 +1,57 @@
+"""The FastAPI application: opens the store in its lifespan and serves SPARQL and the home page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from kg.loading import SOFTWARE_VERSION
+from kg.query_runner import QueryRunner
+from kg.settings import Settings
+from kg.store import Snapshots, open_store
+
+
+def publish_snapshot(app: FastAPI) -> None:
+    """Make what the store holds now visible to queries (call after every write)."""
+    runner: QueryRunner = app.state.query_runner
+    runner.snapshot = app.state.snapshots.create(app.state.store)
+    app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.store)
+        snapshots = Snapshots(settings.store)
+        snapshots.clear()  # checkpoints of an earlier run are stale
+        runner = QueryRunner(
+            snapshot=snapshots.create(store),
+            workers=settings.query_workers,
+            timeout_ms=settings.query_timeout_ms,
+            max_result_bytes=settings.query_max_result_bytes,
+        )
+        runner.on_snapshot_released = lambda in_use: snapshots.remove_unused(keep=in_use)
+        app.state.store, app.state.snapshots, app.state.query_runner = store, snapshots, runner
+        try:
+            yield
+        finally:
+            runner.close()
+            snapshots.clear()
+            app.state.store = None
+            del store
+
+    app = FastAPI(
+        title="critmin",
+        version=SOFTWARE_VERSION,
+        description="Knowledge graph of critical-mineral supply chains: SPARQL 1.1 endpoint and linked data.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    from api.routers import home, sparql
+
+    app.include_router(sparql.router)
+    app.include_router(home.router)
+    return app

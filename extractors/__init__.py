@@ -1,0 +1,1 @@
+"""critmin extractors: structured feeds and NLP."""

@@ -1,0 +1,1 @@
+"""One module per structured source, each mapping a source file to RDF."""

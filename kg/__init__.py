@@ -1,0 +1,1 @@
+"""critmin knowledge graph: the store, loading, identity and analytics."""

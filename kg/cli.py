@@ -1,0 +1,198 @@
+"""The `critmin` command: load, query, serve, stats."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+from kg.settings import Settings, load_settings
+
+OUTPUT_MEDIA_TYPES = {"table": "application/sparql-results+json", "json": "application/sparql-results+json",
+                      "csv": "text/csv"}
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(store=getattr(args, "store", None), host=getattr(args, "host", None),
+                         port=getattr(args, "port", None), query_timeout_ms=getattr(args, "timeout_ms", None))
+
+
+def _fail(message: str) -> int:
+    print(f"critmin: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from kg.loading import LoadReport, load_bundled, load_rdf_files
+    from kg.store import open_store
+
+    settings = _settings(args)
+    store = open_store(settings.store)
+    clock = time.perf_counter()
+
+    def show(name: str, report: LoadReport) -> None:
+        rate = report.triples / report.seconds if report.seconds else 0.0
+        rejected = f", {report.rejected_rows} rows rejected" if report.rejected_rows else ""
+        print(f"  {name:<28} {report.triples:>9,} triples  {report.records_read:>7,} records{rejected}"
+              f"  {report.seconds:6.2f} s  ({rate:,.0f} triples/s)", flush=True)
+        for problem in report.problems[:args.show_problems]:
+            where = f"row {problem.row}" + (f" column {problem.column}" if problem.column else "")
+            print(f"      {where}: {problem.reason}" + (f" ({problem.value!r})" if problem.value else ""))
+        if len(report.problems) > args.show_problems:
+            print(f"      … and {len(report.problems) - args.show_problems} more (critmin stats shows all)")
+
+    print(f"Loading into {settings.store}", flush=True)
+    if args.files:
+        name = args.graph or _graph_name_from(args.files[0])
+        reports = [load_rdf_files(store, args.files, graph_name=name, title=args.title or name,
+                                  license_url=args.license)]
+        show(name, reports[0])
+    else:
+        reports = load_bundled(store, progress=show)
+    store.flush()
+    seconds = time.perf_counter() - clock
+    triples = sum(r.triples for r in reports)
+    rejected = sum(r.rejected_rows for r in reports)
+    print(f"Loaded {len(reports)} graph(s), {triples:,} triples in {seconds:.2f} s "
+          f"({triples / seconds:,.0f} triples/s); {rejected} row(s) rejected.")
+    return 0
+
+
+def _graph_name_from(path: Path) -> str:
+    from kg.iris import slug
+
+    return slug(path.name.split(".")[0]) or "upload"
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg.query_runner import QueryRequest, QueryRunner
+
+    settings = _settings(args)
+    text = args.query
+    if text == "-":
+        text = sys.stdin.read()
+    elif text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    if not (settings.store / "CURRENT").exists():
+        return _fail(f"no store at {settings.store}: run `critmin load` first")
+    media_type = OUTPUT_MEDIA_TYPES[args.format]
+    runner = QueryRunner(snapshot=settings.store, workers=1, timeout_ms=settings.query_timeout_ms,
+                         max_result_bytes=settings.query_max_result_bytes)
+    try:
+        result = asyncio.run(runner.execute(QueryRequest(text, results_format=media_type, graph_format="text/turtle")))
+    finally:
+        runner.close()
+    if args.format == "table" and result.kind != "graph":
+        print(_as_table(json.loads(result.body)))
+    else:
+        sys.stdout.write(result.body.decode("utf-8"))
+    return 0
+
+
+def _as_table(results: dict) -> str:
+    if "boolean" in results:
+        return "true" if results["boolean"] else "false"
+    names = results["head"]["vars"]
+    rows = [[binding.get(n, {}).get("value", "") for n in names] for binding in results["results"]["bindings"]]
+    widths = [min(60, max([len(n), *(len(r[i]) for r in rows)])) for i, n in enumerate(names)]
+    out = io.StringIO()
+    line = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))
+    out.write(line + "\n" + "  ".join("-" * w for w in widths) + "\n")
+    for row in rows:
+        cells = [(v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths, strict=True)]
+        out.write("  ".join(cells).rstrip() + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return out.getvalue()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(args)
+    print(f"critmin serving {settings.store} on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kg.catalog import list_catalog
+    from kg.store import open_store_read_only
+
+    settings = _settings(args)
+    store = open_store_read_only(settings.store)
+    entries = list_catalog(store)
+    if args.format == "json":
+        print(json.dumps([entry.__dict__ for entry in entries], indent=2))
+        return 0
+    writer = csv.writer(sys.stdout, delimiter="\t") if args.format == "tsv" else None
+    header = ["graph", "triples", "records", "rejected", "loaded", "licence"]
+    if writer:
+        writer.writerow(header)
+    else:
+        print(f"{'graph':<58} {'triples':>9} {'records':>8} {'rejected':>8}  loaded")
+    for e in entries:
+        if writer:
+            writer.writerow([e.graph, e.triples, e.records, e.rejected, e.modified or "", e.license or ""])
+        else:
+            print(f"{e.graph:<58} {e.triples:>9,} {e.records:>8,} {e.rejected:>8,}  {(e.modified or '')[:19]}")
+    if not writer:
+        print(f"{len(entries)} graphs, {sum(e.triples for e in entries):,} triples in all; store: {settings.store}, "
+              f"{len(store):,} quads including the catalog")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="critmin", description="Critical-mineral supply-chain knowledge graph.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--store", type=Path, help="store folder (setting `store`, env CRITMIN_STORE)")
+        return sub
+
+    load = command("load", "Load the bundled data (no FILES) or RDF files into named graphs, atomically.")
+    load.add_argument("files", nargs="*", type=Path, help="RDF files (.ttl .nt .nq .trig .rdf .jsonld) as one graph")
+    load.add_argument("--graph", help="graph name for FILES (default: the first file's name)")
+    load.add_argument("--title", help="catalog title for FILES")
+    load.add_argument("--license", help="licence IRI for FILES, recorded in the catalog")
+    load.add_argument("--show-problems", type=int, default=5, help="rejected rows to print per source (default 5)")
+    load.set_defaults(run=cmd_load)
+
+    query = command("query", "Run a SPARQL query against the store (QUERY, @file or - for stdin).")
+    query.add_argument("query")
+    query.add_argument("--format", choices=sorted(OUTPUT_MEDIA_TYPES), default="table")
+    query.add_argument("--timeout-ms", type=int, help="time limit (setting query_timeout_ms)")
+    query.set_defaults(run=cmd_query)
+
+    serve = command("serve", "Serve the SPARQL endpoint and pages over HTTP.")
+    serve.add_argument("--host", help="listen address (setting host)")
+    serve.add_argument("--port", type=int, help="listen port (setting port)")
+    serve.set_defaults(run=cmd_serve)
+
+    stats = command("stats", "What the store holds, graph by graph, from the catalog.")
+    stats.add_argument("--format", choices=["text", "tsv", "json"], default="text")
+    stats.set_defaults(run=cmd_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kg.loading import LoadError
+    from kg.query_runner import QueryError
+    from kg.store import StoreLockedError, StoreMissingError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (LoadError, QueryError, StoreLockedError, StoreMissingError, OSError) as error:
+        return _fail(getattr(error, "message", None) or str(error))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Every IRI critmin mints, in one place.
+
+Data IRIs follow ``https://w3id.org/critmin/id/{kind}/{key}``; named graphs ``https://w3id.org/critmin/graph/{name}``;
+ontology terms ``https://w3id.org/critmin/ontology/{Term}``. Keys are stable: country keys are ISO 3166-1 alpha-3,
+commodity keys are the slugs of ``ontology/commodities.ttl``, list keys are the list ids of the source file.
+
+>>> country("aus").value
+'https://w3id.org/critmin/id/country/AUS'
+>>> slug("Congo (Kinshasa) ")
+'congo-kinshasa'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pyoxigraph import NamedNode
+
+BASE = "https://w3id.org/critmin/"
+ID = BASE + "id/"
+GRAPH = BASE + "graph/"
+ONTOLOGY = BASE + "ontology/"
+
+# Namespaces of the vocabularies we reuse, as prefix -> IRI; also the prefixes offered to SPARQL users.
+PREFIXES: dict[str, str] = {
+    "cm": ONTOLOGY,
+    "cmid": ID,
+    "cmg": GRAPH,
+    # One prefix per kind of entity, since a prefixed name cannot contain "/" (cmid:commodity/lithium is not one).
+    "commodity": ID + "commodity/",
+    "country": ID + "country/",
+    "place": ID + "place/",
+    "cmlist": ID + "list/",
+    "stage": ID + "stage/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "schema": "https://schema.org/",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "qudt": "http://qudt.org/schema/qudt/",
+    "unit": "http://qudt.org/vocab/unit/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "wd": "http://www.wikidata.org/entity/",
+    "mm": "https://minmod.isi.edu/ontology/",
+    "mmr": "https://minmod.isi.edu/resource/",
+}
+
+
+def slug(text: str) -> str:
+    """A lowercase ASCII key: accents folded, every run of other characters one hyphen."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def term(name: str) -> NamedNode:
+    """An ontology term, e.g. ``term("Country")``."""
+    return NamedNode(ONTOLOGY + name)
+
+
+def ns(prefix: str, local: str) -> NamedNode:
+    """A term of a reused vocabulary, e.g. ``ns("skos", "prefLabel")``."""
+    return NamedNode(PREFIXES[prefix] + local)
+
+
+def entity(kind: str, key: str) -> NamedNode:
+    """A data IRI of ours: ``entity("observation", "…")``. Prefer the typed helpers below."""
+    return NamedNode(f"{ID}{kind}/{key}")
+
+
+def graph(name: str) -> NamedNode:
+    """The named graph of one source, e.g. ``graph("usgs-mcs2025-world")``."""
+    return NamedNode(GRAPH + name)
+
+
+def country(alpha3: str) -> NamedNode:
+    return entity("country", alpha3.upper())
+
+
+def commodity(key: str) -> NamedNode:
+    return entity("commodity", key)
+
+
+def place(key: str) -> NamedNode:
+    """A place that is not a country: ``world``, ``other-countries``, ``eu``."""
+    return entity("place", key)
+
+
+def criticality_list(list_id: str) -> NamedNode:
+    return entity("list", list_id)
+
+
+def concept_scheme(name: str) -> NamedNode:
+    return entity("scheme", name)
+
+
+def concept(scheme_name: str, key: str) -> NamedNode:
+    """A concept of one of our small schemes (``stage``, ``facility-type``, ``value-status``, ``list-kind``)."""
+    return entity(scheme_name, key)
+
+
+def source_record(graph_name: str, row_number: int, part: str | None = None) -> NamedNode:
+    """One row of a source file, so every fact can be traced to it.
+
+    ``part`` names the file when one graph is built from several files (``critical-mineral-lists`` reads
+    ``lists.csv`` and ``members.csv``), so their rows do not share IRIs: ``cmid:record/{graph}/{part}/row-{n}``.
+    """
+    if part:
+        return entity("record", f"{graph_name}/{slug(part)}/row-{row_number}")
+    return entity("record", f"{graph_name}/row-{row_number}")
+
+
+def observation(
+    graph_name: str, commodity_key: str, measure: str, place_key: str, year: int | str, quantity_kind: str
+) -> NamedNode:
+    """One number: ``cmid:observation/{graph}/{commodity}/{slug of measure}/{place key}/{year}/{quantity kind}``."""
+    return entity("observation", f"{graph_name}/{commodity_key}/{slug(measure)}/{place_key}/{year}/{quantity_kind}")
+
+
+def membership(list_id: str, member_as_named: str) -> NamedNode:
+    """One entry of a criticality list: ``cmid:membership/{list_id}/{slug of member_as_named}``."""
+    return entity("membership", f"{list_id}/{slug(member_as_named)}")
+
+
+def organization(key: str) -> NamedNode:
+    """An organisation: ``cmid:org/{slug}`` (list issuers now, companies later)."""
+    return entity("org", slug(key))
+
+
+def key_of(iri: NamedNode) -> str:
+    """The last path segment of one of our IRIs: ``AUS`` for ``cmid:country/AUS``, ``world`` for ``cmid:place/world``."""
+    return iri.value.rstrip("/").rsplit("/", 1)[-1]
+
+
+CATALOG_GRAPH = graph("catalog")
+ONTOLOGY_GRAPH = graph("ontology")
+STAGING_GRAPH_PREFIX = GRAPH + "staging/"

@@ -1,0 +1,59 @@
+"""All settings of critmin, in one object.
+
+Each can be set by an environment variable named ``CRITMIN_`` + the setting's name in capitals
+(``CRITMIN_STORE``, ``CRITMIN_QUERY_TIMEOUT_MS``) and most by a CLI flag; the README documents each one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRITMIN_", extra="ignore")
+
+    store: Path = Field(
+        default=PROJECT_ROOT / "var" / "store",
+        description="Folder of the embedded Oxigraph (RocksDB) store; created when missing.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Folder of the bundled source data that `critmin load` reads.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on.")
+    port: int = Field(default=8000, description="Port the HTTP server listens on.")
+    base_url: str = Field(
+        default="",
+        description="Public URL of the service, e.g. https://critmin.example.org; empty: taken from each request.",
+    )
+    query_timeout_ms: int = Field(
+        default=30_000, ge=1, description="Wall-clock limit of one SPARQL query; past it the query is killed."
+    )
+    query_workers: int = Field(
+        default=2, ge=1, description="Worker processes that run SPARQL queries (each query runs in one of them)."
+    )
+    query_max_result_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description="Largest serialised SPARQL result sent back; a larger one is refused with an error, not cut.",
+    )
+    query_max_request_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest SPARQL query text accepted, in bytes."
+    )
+    remote_endpoint_allowlist: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Endpoint IRIs that SERVICE (and LOAD) may reach, as a JSON list; an entry ending in '*' allows every "
+            "IRI that starts with what precedes it. Empty: every SERVICE and LOAD is refused."
+        ),
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit values (e.g. CLI flags) taking precedence."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

@@ -1,0 +1,82 @@
+"""Loading files into named graphs: atomic, replacing, recorded in the catalog."""
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, Quad, Store
+
+from kg import iris
+from kg.catalog import list_catalog
+from kg.loading import LoadError, load_rdf_files
+from kg.store import open_store
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def all_quads(store: Store) -> set:
+    return set(store)
+
+
+def test_load_puts_triples_in_their_graph_and_the_catalog(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    report = load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="Small test graph")
+    assert report.triples == 6
+    graph = iris.graph("small")
+    assert len(list(store.quads_for_pattern(None, None, None, graph))) == 6
+    [entry] = list_catalog(store)
+    assert (entry.graph, entry.title, entry.triples, entry.records, entry.rejected) == (graph.value, "Small test graph", 6, 6, 0)
+    assert entry.modified is not None
+
+
+def test_reloading_replaces_the_graph_instead_of_adding(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="first")
+    before = len(store)
+    smaller = tmp_path / "smaller.ttl"
+    smaller.write_text("<http://example.org/x> <http://example.org/y> <http://example.org/z> .\n")
+    load_rdf_files(store, [smaller], graph_name="small", title="second")
+    graph = iris.graph("small")
+    assert [q.subject.value for q in store.quads_for_pattern(None, None, None, graph)] == ["http://example.org/x"]
+    [entry] = list_catalog(store)
+    assert (entry.title, entry.triples) == ("second", 1)
+    assert len(store) < before
+    assert not any(g.value.startswith(iris.STAGING_GRAPH_PREFIX) for g in store.named_graphs())
+
+
+def test_a_broken_file_leaves_the_store_exactly_as_it_was(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="first")
+    before = all_quads(store)
+    with pytest.raises(LoadError, match=r"broken\.ttl: line 3, column \d+"):
+        load_rdf_files(store, [DATA / "small.ttl", DATA / "broken.ttl"], graph_name="small", title="second")
+    with pytest.raises(LoadError):
+        load_rdf_files(store, [DATA / "broken.ttl"], graph_name="other", title="other")
+    assert all_quads(store) == before
+
+
+def test_graph_names_are_checked(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    for bad in ["Upper", "../x", "catalog", "a b", ""]:
+        with pytest.raises(LoadError):
+            load_rdf_files(store, [DATA / "small.ttl"], graph_name=bad, title="x")
+    assert len(store) == 0
+
+
+def test_unknown_file_type_is_refused(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    odd = tmp_path / "data.xlsx"
+    odd.write_bytes(b"PK")
+    with pytest.raises(LoadError, match="unknown RDF file type .xlsx"):
+        load_rdf_files(store, [odd], graph_name="odd", title="odd")
+
+
+def test_interrupted_staging_graphs_are_dropped_on_open(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="first")
+    leftover = NamedNode(iris.STAGING_GRAPH_PREFIX + "small/abc")
+    store.add(Quad(NamedNode("http://e/s"), NamedNode("http://e/p"), NamedNode("http://e/o"), leftover))
+    store.flush()
+    del store
+    reopened = open_store(tmp_path / "store")
+    assert leftover not in set(reopened.named_graphs())
+    assert reopened.contains_named_graph(iris.graph("small"))
