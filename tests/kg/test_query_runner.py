@@ -1,0 +1,109 @@
+"""Query workers: results in every format, errors with positions, and a time limit that kills runaway queries."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
+
+from kg.query_runner import (
+    GRAPH_MEDIA_TYPES,
+    QueryFailed,
+    QueryRequest,
+    QueryResultTooLarge,
+    QueryRunner,
+    QuerySyntaxError,
+    QueryTimeout,
+)
+from kg.store import Snapshots, open_store
+
+G = NamedNode("http://example.org/g")
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?y . ?c ?p ?z . ?d ?p ?w }"
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("runner") / "store"
+    store = open_store(path)
+    store.extend(
+        Quad(NamedNode(f"http://example.org/e{i}"), NamedNode("http://example.org/value"), Literal(i), G)
+        for i in range(2000)
+    )
+    return Snapshots(path).create(store)
+
+
+def run(runner: QueryRunner, request: QueryRequest):
+    return asyncio.run(runner.execute(request))
+
+
+@pytest.fixture(scope="module")
+def runner(snapshot: Path):
+    pool = QueryRunner(snapshot=snapshot, workers=2, timeout_ms=1500, max_result_bytes=4096)
+    yield pool
+    pool.close()
+
+
+def test_select_sees_the_union_of_named_graphs(runner: QueryRunner) -> None:
+    result = run(runner, QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    assert result.kind == "solutions"
+    assert json.loads(result.body)["results"]["bindings"][0]["n"]["value"] == "2000"
+
+
+def test_default_graph_uri_restricts_the_dataset(runner: QueryRunner) -> None:
+    request = QueryRequest("ASK { ?s ?p ?o }", default_graph_uris=("http://example.org/other",))
+    assert json.loads(run(runner, request).body)["boolean"] is False
+
+
+@pytest.mark.parametrize("media_type", GRAPH_MEDIA_TYPES)
+def test_construct_in_every_rdf_format_parses_back(runner: QueryRunner, media_type: str) -> None:
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?o = 7) }"
+    result = run(runner, QueryRequest(query, graph_format=media_type))
+    assert result.media_type == media_type
+    [quad] = list(parse(result.body, format=RdfFormat.from_media_type(media_type)))
+    assert quad.subject == NamedNode("http://example.org/e7")
+
+
+def test_syntax_error_carries_the_position(runner: QueryRunner) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        run(runner, QueryRequest("SELECT *\nWHERE { ?s ?p }"))
+    assert caught.value.line == 2 and caught.value.column is not None
+
+
+def test_a_result_over_the_byte_limit_is_refused_not_cut(runner: QueryRunner) -> None:
+    with pytest.raises(QueryResultTooLarge, match="query_max_result_bytes"):
+        run(runner, QueryRequest("SELECT * WHERE { ?s ?p ?o }"))
+
+
+def test_a_runaway_query_is_killed_while_a_simple_one_beside_it_answers(runner: QueryRunner) -> None:
+    async def both():
+        slow = asyncio.create_task(runner.execute(QueryRequest(RUNAWAY)))
+        await asyncio.sleep(0.3)
+        quick = await runner.execute(QueryRequest("SELECT ?s WHERE { ?s ?p 42 }", results_format="text/csv"))
+        assert not slow.done()  # the simple query was answered while the runaway still ran
+        with pytest.raises(QueryTimeout, match="1500 ms .*query_timeout_ms"):
+            await slow
+        return quick
+
+    quick = asyncio.run(both())
+    assert quick.body.decode().splitlines() == ["s", "http://example.org/e42"]
+    # the killed worker was replaced: the pool still answers on both workers
+    for _ in range(4):
+        assert run(runner, QueryRequest("ASK { ?s ?p 1 }")).body.startswith(b"{")
+
+
+def test_store_errors_are_reported(runner: QueryRunner) -> None:
+    with pytest.raises(QueryFailed):
+        run(runner, QueryRequest("SELECT * WHERE { ?s ?p ?o } ", results_format="image/png"))
+
+
+def test_snapshots_are_isolated_from_later_writes(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    snapshots = Snapshots(tmp_path / "store")
+    first = snapshots.create(store)
+    store.add(Quad(NamedNode("http://e/s"), NamedNode("http://e/p"), NamedNode("http://e/o"), G))
+    second = snapshots.create(store)
+    assert len(Store.read_only(str(first))) == 0
+    assert len(Store.read_only(str(second))) == 1
+    snapshots.remove_unused(keep={second})
+    assert list(snapshots.existing()) == [second]
