@@ -136,7 +136,7 @@ def organization(key: str) -> NamedNode:
 
 
 def key_of(iri: NamedNode) -> str:
-    """The last path segment of one of our IRIs: ``AUS`` for ``cmid:country/AUS``, ``world`` for ``cmid:place/world``."""
+    """The last path segment of one of our IRIs: ``AUS`` for ``cmid:country/AUS``, ``world`` for ``place/world``."""
     return iri.value.rstrip("/").rsplit("/", 1)[-1]
 
 
