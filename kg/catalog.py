@@ -42,6 +42,7 @@ class GraphDescription:
     source_url: str | None = None
     version: str | None = None
     source_file: str | None = None
+    rights: str | None = None
 
 
 @dataclass
@@ -110,6 +111,8 @@ def catalog_triples(description: GraphDescription, facts: LoadFacts, *, software
     ]
     if description.license_url:
         out.append(Triple(graph, dct("license"), NamedNode(description.license_url)))
+    if description.rights:
+        out.append(Triple(graph, dct("rights"), Literal(description.rights, language="en")))
     if description.source_url:
         out.append(Triple(graph, dct("source"), NamedNode(description.source_url)))
         out.append(Triple(activity, prov("used"), NamedNode(description.source_url)))

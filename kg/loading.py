@@ -21,11 +21,12 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from extractors.feeds.base import Feed
 from kg import iris
+from kg.settings import PROJECT_ROOT, ontology_dir
 from kg.catalog import GraphDescription, LoadFacts, catalog_triples, file_sha256, load_activity, problem_node
 from kg.rq import load_query
 
 SOFTWARE_VERSION = "0.1.0"
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+ONTOLOGY_DIR = ontology_dir()
 _GRAPH_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _RDF_SUFFIXES = {
     ".ttl": RdfFormat.TURTLE,
@@ -233,6 +234,7 @@ def load_feed(store: Store, feed: Feed, path: Path | None = None, *, strict: boo
             source_url=meta.source_url,
             version=meta.version,
             source_file=_display_path(meta.source_file),
+            rights=meta.rights,
         ),
         output.triples,
         records_read=output.records_read,
@@ -265,6 +267,6 @@ def _describe_problem(problem: ProblemLike) -> str:
 
 def _display_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(ONTOLOGY_DIR.parent))
+        return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)

@@ -14,6 +14,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def ontology_dir() -> Path:
+    """The folder of the ontology's Turtle files: ``ontology/`` in a checkout, the package critmin_ontology once
+    installed."""
+    try:
+        import critmin_ontology
+    except ImportError:
+        return PROJECT_ROOT / "ontology"
+    return Path(critmin_ontology.__file__).resolve().parent
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRITMIN_", extra="ignore")
 

@@ -56,7 +56,9 @@ def query(store: Store, sparql: str, **bindings: object) -> QuerySolutions:
     Values are bound with pyoxigraph substitutions: ``query(store, q, graph=NamedNode(...))`` binds ``?graph``.
     """
     substitutions = {Variable(name): value for name, value in bindings.items()}
-    return store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
+    return store.query(
+        sparql, use_default_graph_as_union=True, prefixes=iris.PREFIXES, substitutions=substitutions or None
+    )
 
 
 def graph_names(store: Store) -> list[NamedNode]:

@@ -19,7 +19,9 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 from rdflib.term import Node
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+from kg.settings import ontology_dir
+
+ONTOLOGY_DIR = ontology_dir()
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 # The files added to every graph that is validated (everything in ontology/ except the shapes).
 ONTOLOGY_GRAPH_FILES = ("core.ttl", "vocabularies.ttl", "commodities.ttl")

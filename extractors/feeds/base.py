@@ -68,6 +68,7 @@ class DatasetMetadata:
     citation: str
     version: str
     source_file: Path
+    rights: str | None = None  # a rights statement where no licence applies (e.g. facts)
 
 
 @dataclass

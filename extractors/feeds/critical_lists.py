@@ -231,6 +231,10 @@ class CriticalListsFeed:
             ),
             version="2025",
             source_file=path,
+            rights=(
+                "The lists are facts compiled from official publications; no licence is claimed over them. "
+                "Credit the issuing bodies."
+            ),
         )
         records_read = len(lists_table.records) + len(members_table.records)
         return FeedOutput(GRAPH_NAME, list(dict.fromkeys(triples)), records_read, problems, metadata)
