@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from extractors.feeds.base import Feed
 from kg import iris
-from kg.settings import PROJECT_ROOT, ontology_dir
 from kg.catalog import GraphDescription, LoadFacts, catalog_triples, file_sha256, load_activity, problem_node
 from kg.rq import load_query
+from kg.settings import PROJECT_ROOT, ontology_dir
 
 SOFTWARE_VERSION = "0.1.0"
 ONTOLOGY_DIR = ontology_dir()
@@ -130,8 +130,7 @@ def _fill(template: str, **iris_by_name: NamedNode | str) -> str:
     """Put our own minted IRIs (and one IRI prefix string) into an update template; see replace_graph.ru."""
     text = template
     for name, value in sorted(iris_by_name.items(), key=lambda item: -len(item[0])):
-        term = str(value) if isinstance(value, NamedNode) else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        text = text.replace("$" + name, term)
+        text = text.replace("$" + name, str(value) if isinstance(value, NamedNode) else str(Literal(value)))
     return text
 
 

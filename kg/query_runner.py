@@ -120,12 +120,12 @@ def _run_in_worker(store: Any, request: QueryRequest, max_bytes: int) -> tuple[s
 
     # Our usual prefixes are predeclared, as Wikidata's service does; a query's own PREFIX lines override them.
     options: dict[str, Any] = {"base_iri": request.base_iri, "prefixes": PREFIXES}
-    if request.default_graph_uris:
+    if request.default_graph_uris or request.named_graph_uris:
+        # The protocol's dataset replaces both parts: a part not given is empty.
         options["default_graph"] = [NamedNode(iri) for iri in request.default_graph_uris]
+        options["named_graphs"] = [NamedNode(iri) for iri in request.named_graph_uris]
     else:
         options["use_default_graph_as_union"] = True
-    if request.named_graph_uris:
-        options["named_graphs"] = [NamedNode(iri) for iri in request.named_graph_uris]
     try:
         result = store.query(request.query, **options)
         body, media_type, kind = _serialize(result, request)

@@ -21,10 +21,9 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import unquote
 
 from kg.iris import PREFIXES
-from kg.sparql_lexer import RemoteTarget, scan_query
+from kg.sparql_lexer import QueryScan, RemoteTarget, scan_query
 
 SETTING = "remote_endpoint_allowlist"
-_MENTIONS_REMOTE = re.compile(r"service|load", re.IGNORECASE)
 _DOT_SEGMENT = re.compile(r"(?:^|[/\\])\.{1,2}(?:[/\\?#]|$)")
 
 
@@ -51,9 +50,11 @@ def check_remote_access(
     ``base_iri`` and ``prefixes`` must be what the store will be given with the query, so that ``SERVICE wd:x``
     resolves here as it will there (the query runner predeclares ``kg.iris.PREFIXES``).
     """
-    if not _MENTIONS_REMOTE.search(query):
-        return  # keywords cannot be escaped: without these letters there is no SERVICE and no LOAD
-    scan = scan_query(query, base_iri=base_iri, prefixes=prefixes)
+    check_scan(scan_query(query, base_iri=base_iri, prefixes=prefixes), allowlist)
+
+
+def check_scan(scan: QueryScan, allowlist: Sequence[str]) -> None:
+    """``check_remote_access`` for a query already scanned (with the base and prefixes the store will get)."""
     for target in scan.remote_targets:
         reason = refusal_reason(target, allowlist)
         if reason is not None:

@@ -24,31 +24,40 @@ What it has to agree on with Oxigraph's parser (each point is checked against py
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 _PN_EXTRA = "\u00b7\u0300-\u036f\u203f\u2040"
-_WHITESPACE = re.compile(r"\s+")
-_COMMENT = re.compile(r"#[^\r\n]*")
 _IRIREF = re.compile(r"<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_STRINGS = (
-    re.compile(r"'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*(?:'''|\Z)"),
-    re.compile(r'"""(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*(?:"""|\Z)'),
-    re.compile(r"'(?:[^'\\\r\n]|\\[^\r\n])*(?:'|(?=[\r\n])|\Z)"),
-    re.compile(r'"(?:[^"\\\r\n]|\\[^\r\n])*(?:"|(?=[\r\n])|\Z)'),
+_MENTIONS_REMOTE = re.compile(r"service|load", re.IGNORECASE)
+# One pattern for every token but '<' (which depends on the context), tried in this order at each position.
+# An unterminated string runs to the end of its line (or of the text, for a long one): the query will not parse.
+_MASTER = re.compile(
+    "|".join(
+        [
+            r"(?P<space>\s+)",
+            r"(?P<comment>#[^\r\n]*)",
+            r"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*(?:''')?"
+            r'|"""(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*(?:""")?'
+            r"|'(?:[^'\\\r\n]|\\[^\r\n])*'?"
+            r'|"(?:[^"\\\r\n]|\\[^\r\n])*"?)',
+            rf"(?P<var>[?$][\w{_PN_EXTRA}]+)",
+            rf"(?P<bnode>_:[\w{_PN_EXTRA}.\-]*)",
+            rf"(?P<name>[^\W\d_][\w{_PN_EXTRA}.\-]*|(?=:))",
+            r"(?P<langtag>@[A-Za-z][A-Za-z0-9\-]*)",
+            r"(?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.?[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)",
+            r"(?P<punct>\^\^|>=|!=|&&|\|\||>>|[\s\S])",
+        ]
+    )
 )
-_VAR = re.compile(rf"[?$][\w{_PN_EXTRA}]+")
-_BNODE = re.compile(rf"_:[\w{_PN_EXTRA}.\-]*")
-_NAME = re.compile(rf"[^\W\d_][\w{_PN_EXTRA}.\-]*")
 _LOCAL = re.compile(rf"(?:[\w{_PN_EXTRA}.\-:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])*")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
-_NUMBER = re.compile(r"[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.?[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+")
-_LANGTAG = re.compile(r"@[A-Za-z][A-Za-z0-9\-]*")
-_PUNCT2 = ("^^", "<=", ">=", "!=", "&&", "||")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _IRI_PARTS = re.compile(r"^(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.DOTALL)
 
@@ -63,8 +72,7 @@ _CLAUSE_END = {"WHERE", "FROM", "LIMIT", "OFFSET", "VALUES"}
 _NAME_BEFORE_GROUP = ("GRAPH", "SERVICE", "SERVICESILENT", "SILENT", "FROM", "NAMED")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # iri, pname, var, string, number, langtag, bnode, word, punct
     text: str  # as written
     line: int
@@ -125,106 +133,109 @@ class QueryScan:
 class _Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.pos = 0
-        self.line = 1
-        self.line_start = 0
+        self.newlines = [match.start() for match in re.finditer("\n", text)]
         self.tokens: list[Token] = []
         self.frames: list[str] = []
         self.clause_expr: list[bool] = [False]  # per brace level: inside SELECT / GROUP BY / ORDER BY / HAVING
         self.values_pending = False
 
-    def run(self) -> list[Token]:
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if match := _WHITESPACE.match(text, self.pos):
-                self._skip(match.end())
-            elif char == "#":
-                self._skip(_COMMENT.match(text, self.pos).end())  # type: ignore[union-attr]
-            elif char in "'\"":
-                pattern = next(p for p in _STRINGS if p.match(text, self.pos))
-                self._emit("string", pattern.match(text, self.pos).end())  # type: ignore[union-attr]
-            elif char == "<":
-                self._less_than()
-            elif char in "?$" and (match := _VAR.match(text, self.pos)):
-                self._emit("var", match.end(), value=match.group()[1:])
-            elif char == "_" and text.startswith("_:", self.pos):
-                self._emit("bnode", self._strip_dots(_BNODE.match(text, self.pos).end()))  # type: ignore[union-attr]
-            elif char == ":" or _NAME.match(text, self.pos):
-                self._name()
-            elif char == "@" and (match := _LANGTAG.match(text, self.pos)):
-                self._emit("langtag", match.end())
-            elif match := _NUMBER.match(text, self.pos):
-                self._emit("number", match.end())
+    def iterate(self) -> Iterator[Token]:
+        text, size, pos, given = self.text, len(self.text), 0, 0
+        while pos < size:
+            while given < len(self.tokens):
+                yield self.tokens[given]
+                given += 1
+            if text[pos] == "<":
+                pos = self._less_than(pos)
+                continue
+            match = _MASTER.match(text, pos)
+            assert match is not None  # the last alternative matches any character
+            kind, end = match.lastgroup, match.end()
+            if kind == "space" or kind == "comment":
+                pass
+            elif kind == "name":
+                end = self._name(pos, end)
+            elif kind == "punct":
+                self._punct(pos, end)
+            elif kind == "var":
+                self._emit("var", pos, end, text[pos + 1 : end])
+            elif kind == "bnode":
+                end = self._strip_dots(pos, end)
+                self._emit("bnode", pos, end)
             else:
-                self._punct()
-        return self.tokens
+                self._emit(kind, pos, end)  # type: ignore[arg-type]
+            pos = end
+        yield from self.tokens[given:]
 
     # -- pieces -----------------------------------------------------------------------------------------------
 
-    def _less_than(self) -> None:
+    def _less_than(self, pos: int) -> int:
+        text = self.text
         top = self.frames[-1] if self.frames else None
         previous = self.tokens[-1] if self.tokens else None
         after_operand = previous is not None and (
             previous.kind in _OPERAND_KINDS
-            or previous.is_punct(")")
-            or previous.is_punct("]")
+            or (previous.kind == "punct" and previous.text in (")", "]"))
             or previous.is_word("TRUE", "FALSE")
         )
         if not (top == _EXPR and after_operand):
-            if match := _IRIREF.match(self.text, self.pos):
-                iri = _UCHAR.sub(_decode_uchar, match.group()[1:-1])
-                self._emit("iri", match.end(), value=iri)
-                return
-            if self.text.startswith("<<", self.pos):
-                self._emit("punct", self.pos + 2)
+            if match := _IRIREF.match(text, pos):
+                self._emit("iri", pos, match.end(), _UCHAR.sub(_decode_uchar, match.group()[1:-1]))
+                return match.end()
+            if text.startswith("<<", pos):
+                self._emit("punct", pos, pos + 2)
                 self.frames.append(_QUOTED)
-                return
-        self._emit("punct", self.pos + (2 if self.text.startswith("<=", self.pos) else 1))
+                return pos + 2
+        end = pos + (2 if text.startswith("<=", pos) else 1)
+        self._emit("punct", pos, end)
+        return end
 
-    def _name(self) -> None:
+    def _name(self, pos: int, end: int) -> int:
         text = self.text
-        end = self.pos
-        if text[self.pos] != ":":
-            end = self._strip_dots(_NAME.match(text, self.pos).end())  # type: ignore[union-attr]
+        end = self._strip_dots(pos, end) if end > pos else pos
         if end < len(text) and text[end] == ":":
             local_end = _LOCAL.match(text, end + 1).end()  # type: ignore[union-attr]
             while local_end > end + 1 and text[local_end - 1] == "." and text[local_end - 2] != "\\":
                 local_end -= 1
-            self._emit("pname", local_end, value=text[self.pos : local_end])
-            return
-        word = text[self.pos : end]
-        self._emit("word", end, value=word if word == "a" else word.upper())
+            self._emit("pname", pos, local_end)
+            return local_end
+        # A bare word (a keyword, 'a', true, a function name) has no '.' or '-': in "true.SERVICE" the '.' ends
+        # the triple and SERVICE starts a call.
+        end = pos + len(re.split(r"[.\-]", text[pos:end], maxsplit=1)[0])
+        word = text[pos:end]
         upper = word.upper()
+        self._emit("word", pos, end, word if word == "a" else upper)
         if upper in _CLAUSE_START:
             self.clause_expr[-1] = True
         elif upper in _CLAUSE_END:
             self.clause_expr[-1] = False
         if upper == "VALUES":
             self.values_pending = True
+        return end
 
-    def _punct(self) -> None:
-        text = self.text
-        two = text[self.pos : self.pos + 2]
+    def _punct(self, pos: int, end: int) -> None:
+        chars = self.text[pos:end]
         top = self.frames[-1] if self.frames else None
-        if two in _PUNCT2 or (two == ">>" and top == _QUOTED):
-            self._emit("punct", self.pos + 2)
-            if two == ">>":
+        if chars == ">>":
+            if top != _QUOTED:
+                end = pos + 1  # only closes a quoted triple; elsewhere two '>'
+                chars = ">"
+            else:
                 self.frames.pop()
-            return
-        char = text[self.pos]
-        if char == "(":
+        elif chars == "(":
             self.frames.append(self._paren_kind())
-        elif char == "{":
+        elif chars == "{":
             self.frames.append(_VALUES if self.values_pending else _GROUP)
             self.values_pending = False
             self.clause_expr[-1] = False
             self.clause_expr.append(False)
-        elif char == "[":
+        elif chars == "[":
             self.frames.append(_BNODE_FRAME)
-        elif char in ")}]":
-            self._close({")": (_EXPR, _LIST), "}": (_GROUP, _VALUES), "]": (_BNODE_FRAME,)}[char])
-        self._emit("punct", self.pos + 1)
+        elif chars in (")", "}", "]"):
+            self._close({")": (_EXPR, _LIST), "}": (_GROUP, _VALUES), "]": (_BNODE_FRAME,)}[chars])
+        self._emit("punct", pos, end)
+        if chars == ">" and end == pos + 1 and self.text.startswith(">>", pos):
+            self._emit("punct", pos + 1, pos + 2)
 
     def _paren_kind(self) -> str:
         top = self.frames[-1] if self.frames else None
@@ -240,6 +251,8 @@ class _Lexer:
             return _EXPR  # outside braces only SELECT, GROUP BY, ORDER BY and HAVING use parentheses
         if previous is not None and previous.kind == "word" and previous.value not in _NOT_FUNCTIONS:
             return _EXPR  # FILTER(, BIND(, regex(, COUNT(
+        if previous is not None and previous.kind == "pname" and previous.prefix.upper().startswith("FILTER"):
+            return _EXPR  # FILTERex:function( is FILTER glued to a function name
         if (
             previous is not None
             and previous.kind in ("iri", "pname")
@@ -259,28 +272,16 @@ class _Lexer:
             if frame in kinds:
                 return
 
-    def _strip_dots(self, end: int) -> int:
-        while end > self.pos + 1 and self.text[end - 1] == ".":
+    def _strip_dots(self, pos: int, end: int) -> int:
+        while end > pos + 1 and self.text[end - 1] == ".":
             end -= 1
         return end
 
-    def _skip(self, end: int) -> None:
-        self._advance(end)
-
-    def _emit(self, kind: str, end: int, *, value: str | None = None) -> None:
-        source = self.text[self.pos : end]
-        self.tokens.append(
-            Token(kind, source, self.line, self.pos - self.line_start + 1, source if value is None else value)
-        )
-        self._advance(end)
-
-    def _advance(self, end: int) -> None:
-        chunk = self.text[self.pos : end]
-        newlines = chunk.count("\n")
-        if newlines:
-            self.line += newlines
-            self.line_start = self.pos + chunk.rindex("\n") + 1
-        self.pos = end
+    def _emit(self, kind: str, pos: int, end: int, value: str | None = None) -> None:
+        source = self.text[pos:end]
+        line = bisect_right(self.newlines, pos - 1)
+        column = pos - (self.newlines[line - 1] + 1 if line else 0) + 1
+        self.tokens.append(Token(kind, source, line + 1, column, source if value is None else value))
 
 
 def tokenize(query: str) -> list[Token]:
@@ -289,7 +290,7 @@ def tokenize(query: str) -> list[Token]:
     >>> [t.text for t in tokenize("SELECT * { ?s <http://x#y> 'a # b' } # end")]
     ['SELECT', '*', '{', '?s', '<http://x#y>', "'a # b'", '}']
     """
-    return _Lexer(query).run()
+    return list(_Lexer(query).iterate())
 
 
 def scan_query(query: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> QueryScan:
@@ -298,7 +299,10 @@ def scan_query(query: str, *, base_iri: str | None = None, prefixes: Mapping[str
     ``base_iri`` and ``prefixes`` are what the store is given beside the query (the query's own BASE and PREFIX
     lines take precedence). A target that can be read more than one way is reported once per reading.
     """
-    tokens = tokenize(query)
+    # Without these letters there is no SERVICE and no LOAD (keywords cannot be escaped): the prologue is enough.
+    everything = bool(_MENTIONS_REMOTE.search(query))
+    stream = _Lexer(query).iterate()
+    tokens: list[Token] = []
     declared: dict[str, str] = {}
     defaults = dict(prefixes or {})
     base = base_iri
@@ -310,7 +314,12 @@ def scan_query(query: str, *, base_iri: str | None = None, prefixes: Mapping[str
     depth = 0
 
     def at(index: int) -> Token | None:
-        return tokens[index] if 0 <= index < len(tokens) else None
+        while index >= len(tokens):
+            token = next(stream, None)
+            if token is None:
+                return None
+            tokens.append(token)
+        return tokens[index] if index >= 0 else None
 
     def resolve_pname(name: str) -> tuple[str | None, str | None]:
         prefix, local = name.split(":", 1)
@@ -361,14 +370,20 @@ def scan_query(query: str, *, base_iri: str | None = None, prefixes: Mapping[str
         if rest_silent is not None:
             target(keyword, token, token, silent=True, name=f"{rest_silent}:{token.local}")
 
-    for index, token in enumerate(tokens):
+    index = -1
+    while (token := at(index := index + 1)) is not None:
+        if not in_prologue and not everything:
+            break
+        if token.kind == "punct":
+            if token.text == "{":
+                depth += 1
+            elif token.text == "}":
+                depth = max(depth - 1, 0)
+            elif token.text == ";" and depth == 0:
+                in_prologue = True  # the next operation of an update may declare more
+        if not in_prologue and token.kind not in ("word", "pname"):
+            continue  # the fast path: nothing else can start a declaration or a call
         previous, following = at(index - 1), at(index + 1)
-        if token.is_punct("{"):
-            depth += 1
-        elif token.is_punct("}"):
-            depth = max(depth - 1, 0)
-        elif token.is_punct(";") and depth == 0:
-            in_prologue = True  # the next operation of an update may declare more
         glued_prefix = _after_keyword(token.prefix, "PREFIX") if token.kind == "pname" and not token.local else None
         if token.is_word("PREFIX") or (
             in_prologue and glued_prefix is not None and following and following.kind == "iri"

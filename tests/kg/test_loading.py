@@ -24,7 +24,8 @@ def test_load_puts_triples_in_their_graph_and_the_catalog(tmp_path: Path) -> Non
     graph = iris.graph("small")
     assert len(list(store.quads_for_pattern(None, None, None, graph))) == 6
     [entry] = list_catalog(store)
-    assert (entry.graph, entry.title, entry.triples, entry.records, entry.rejected) == (graph.value, "Small test graph", 6, 6, 0)
+    summary = (entry.graph, entry.title, entry.triples, entry.records, entry.rejected)
+    assert summary == (graph.value, "Small test graph", 6, 6, 0)
     assert entry.modified is not None
 
 
@@ -66,7 +67,7 @@ def test_unknown_file_type_is_refused(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store")
     odd = tmp_path / "data.xlsx"
     odd.write_bytes(b"PK")
-    with pytest.raises(LoadError, match="unknown RDF file type .xlsx"):
+    with pytest.raises(LoadError, match=r"unknown RDF file type \.xlsx"):
         load_rdf_files(store, [odd], graph_name="odd", title="odd")
 
 

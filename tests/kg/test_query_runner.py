@@ -81,7 +81,7 @@ def test_a_runaway_query_is_killed_while_a_simple_one_beside_it_answers(runner: 
         await asyncio.sleep(0.3)
         quick = await runner.execute(QueryRequest("SELECT ?s WHERE { ?s ?p 42 }", results_format="text/csv"))
         assert not slow.done()  # the simple query was answered while the runaway still ran
-        with pytest.raises(QueryTimeout, match="1500 ms .*query_timeout_ms"):
+        with pytest.raises(QueryTimeout, match=r"1500 ms .*query_timeout_ms"):
             await slow
         return quick
 
