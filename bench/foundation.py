@@ -33,6 +33,7 @@ from pyoxigraph import RdfFormat, Store
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kg.iris import PREFIXES  # noqa: E402
 from kg.loading import load_rdf_files  # noqa: E402
 from kg.store import open_store  # noqa: E402
 
@@ -110,22 +111,25 @@ def measure_queries(store_path: Path, repeats: int, timeout_ms: int) -> dict:
     in_process = []
     for _ in range(repeats):
         start = time.perf_counter()
-        list(store.query(SIMPLE, use_default_graph_as_union=True))
+        list(store.query(SIMPLE, use_default_graph_as_union=True, prefixes=PREFIXES))
         in_process.append(time.perf_counter() - start)
     del store
 
     port = free_port()
     env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_QUERY_TIMEOUT_MS=str(timeout_ms))
+    log = store_path.parent / "server.log"
     server = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}/sparql"
     try:
         with httpx.Client(timeout=60) as client:
-            for _ in range(100):
+            for _ in range(600):
                 try:
                     if client.get(url).status_code == 200:
                         break
                 except httpx.TransportError:
+                    if server.poll() is not None:
+                        raise SystemExit("critmin serve stopped:\n" + log.read_text()) from None
                     time.sleep(0.2)
             headers = {"Accept": "application/sparql-results+json"}
             progress("query: over HTTP, idle server")

@@ -143,3 +143,5 @@ def key_of(iri: NamedNode) -> str:
 CATALOG_GRAPH = graph("catalog")
 ONTOLOGY_GRAPH = graph("ontology")
 STAGING_GRAPH_PREFIX = GRAPH + "staging/"
+# A staging graph whose name ends so marks a graph being loaded for the first time as incomplete until it commits.
+INCOMPLETE_MARKER = "incomplete"

@@ -1,9 +1,13 @@
-"""Files and feeds into named graphs, each load atomic and recorded in the catalog.
+"""Files and feeds into named graphs, each load all-or-nothing and recorded in the catalog.
 
-A load either replaces its graph and catalog entry completely or leaves the store exactly as it was. A graph loaded
-for the first time goes in with one transactional ``extend``; a graph that already exists is staged under a
-``…/graph/staging/`` name first and swapped in by one SPARQL update (``replace_graph.ru``). Staging graphs left by
-an interrupted load are dropped when the store is next opened.
+Everything that can be wrong with the input (syntax, a strict feed's rejected rows) is found before the store is
+touched, so a refused load leaves the store exactly as it was. Then a marker goes in saying the graph is incomplete;
+the old graph is removed, the new data written (pyoxigraph's bulk loader for files), and one SPARQL update swaps the
+catalog entry and drops the marker. A process that dies half way leaves the marker, and the next open of the store
+removes the half-written graph and its catalog entry: each source is then whole or absent, never partial.
+
+Why not stage the new graph and swap it in one transaction? Oxigraph deletes about 30,000 quads/s inside a
+transaction, so DROP + MOVE of a 300,000-triple graph took 49 s against 13 s this way.
 """
 
 from __future__ import annotations
@@ -11,13 +15,13 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
 from extractors.feeds.base import Feed
 from kg import iris
@@ -27,6 +31,7 @@ from kg.settings import PROJECT_ROOT, ontology_dir
 
 SOFTWARE_VERSION = "0.1.0"
 ONTOLOGY_DIR = ontology_dir()
+_QUAD_FORMATS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
 _GRAPH_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _RDF_SUFFIXES = {
     ".ttl": RdfFormat.TURTLE,
@@ -81,49 +86,103 @@ def replace_graph(
     started: datetime | None = None,
 ) -> LoadReport:
     """Put ``triples`` into the graph ``description.name`` in place of what it held, with its catalog entry."""
+    data = list(triples)
+    return _swap_in(
+        store,
+        description,
+        lambda target: store.extend(_in_graph(data, target)),
+        records_read=records_read,
+        problems=problems,
+        sha256=sha256,
+        started=started,
+    )
+
+
+def _swap_in(
+    store: Store,
+    description: GraphDescription,
+    write_data: Callable[[NamedNode], object],
+    *,
+    records_read: int | None,
+    problems: Sequence[ProblemLike] = (),
+    sha256: str | None = None,
+    started: datetime | None = None,
+) -> LoadReport:
+    """Replace the graph ``description.name`` with what ``write_data(graph)`` writes, and its catalog entry."""
     clock = time.perf_counter()
     started = started or datetime.now(UTC)
     graph = iris.graph(check_graph_name(description.name))
-    data = list(dict.fromkeys(triples))  # the same triple twice would count twice in void:triples
-    facts = LoadFacts(
-        triples=len(data),
-        records_read=records_read,
-        problems=list(problems),
-        started=started,
-        ended=datetime.now(UTC),
-        sha256=sha256,
-    )
-    catalog = catalog_triples(description, facts, software_version=SOFTWARE_VERSION)
-    if not store.contains_named_graph(graph) and not _has_catalog_entry(store, graph):
-        store.extend(_in_graph(data, graph) + _in_graph(catalog, iris.CATALOG_GRAPH))
-    else:
-        staged = NamedNode(f"{iris.STAGING_GRAPH_PREFIX}{description.name}/{uuid.uuid4().hex}")
-        staged_catalog = NamedNode(staged.value + "/catalog")
-        store.extend(_in_graph(data, staged) + _in_graph(catalog, staged_catalog))
-        try:
-            store.update(
-                _fill(
-                    load_query(__file__, "replace_graph", suffix=".ru"),
-                    graph=graph,
-                    staged_data=staged,
-                    staged_catalog=staged_catalog,
-                    catalog=iris.CATALOG_GRAPH,
-                    activity=load_activity(description.name),
-                    problem_prefix=problem_node(description.name, 0).value.removesuffix("0"),
-                )
-            )
-        finally:
-            for name in (staged, staged_catalog):
-                if store.contains_named_graph(name):
-                    store.remove_graph(name)
+    staging = f"{iris.STAGING_GRAPH_PREFIX}{description.name}/{uuid.uuid4().hex}/"
+    marker = NamedNode(staging + iris.INCOMPLETE_MARKER)
+    staged_catalog = NamedNode(staging + "catalog")
+    store.add(Quad(marker, iris.term("incompleteGraph"), graph, marker))
+    try:
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+        write_data(graph)
+        triples = count_triples(store, graph)
+        facts = LoadFacts(
+            triples=triples,
+            records_read=triples if records_read is None else records_read,
+            problems=list(problems),
+            started=started,
+            ended=datetime.now(UTC),
+            sha256=sha256,
+        )
+        store.extend(_in_graph(catalog_triples(description, facts, software_version=SOFTWARE_VERSION), staged_catalog))
+        commit = load_query(__file__, "remove_catalog_entry", suffix=".ru") + " ;\n"
+        commit += load_query(__file__, "commit_graph", suffix=".ru")
+        iris_by_name = _catalog_entry_iris(description.name)
+        store.update(_fill(commit, staged_catalog=staged_catalog, marker=marker, **iris_by_name))
+    except BaseException:
+        recover_interrupted_loads(store)
+        raise
     return LoadReport(
         graph=graph.value,
-        triples=len(data),
-        records_read=records_read,
+        triples=triples,
+        records_read=facts.records_read,
         rejected_rows=len({p.row for p in problems}),
         problems=list(problems),
         seconds=time.perf_counter() - clock,
     )
+
+
+def _catalog_entry_iris(name: str) -> dict[str, NamedNode | str]:
+    return {
+        "graph": iris.graph(name),
+        "catalog": iris.CATALOG_GRAPH,
+        "activity": load_activity(name),
+        "problem_prefix": problem_node(name, 0).value.removesuffix("0"),
+    }
+
+
+def recover_interrupted_loads(store: Store) -> list[str]:
+    """Remove every graph that a load left incomplete, with its catalog entry, then all staging graphs.
+
+    Returns the names of the graphs removed, so that the caller can say which sources must be loaded again.
+    """
+    staging = [g for g in store.named_graphs() if isinstance(g, NamedNode)]
+    staging = [g for g in staging if g.value.startswith(iris.STAGING_GRAPH_PREFIX)]
+    removed = []
+    for marker in staging:
+        if not marker.value.endswith("/" + iris.INCOMPLETE_MARKER):
+            continue
+        for quad in list(store.quads_for_pattern(None, None, None, marker)):
+            if isinstance(quad.object, NamedNode) and quad.object.value.startswith(iris.GRAPH):
+                name = quad.object.value.removeprefix(iris.GRAPH)
+                if store.contains_named_graph(quad.object):
+                    store.remove_graph(quad.object)
+                store.update(_fill(load_query(__file__, "remove_catalog_entry", suffix=".ru"),
+                                   **_catalog_entry_iris(name)))
+                removed.append(name)
+    for graph in staging:
+        store.remove_graph(graph)
+    return removed
+
+
+def count_triples(store: Store, graph: NamedNode) -> int:
+    rows = list(store.query(load_query(__file__, "count_triples"), substitutions={Variable("graph"): graph}))
+    return int(rows[0]["triples"].value) if rows else 0
 
 
 def _fill(template: str, **iris_by_name: NamedNode | str) -> str:
@@ -132,10 +191,6 @@ def _fill(template: str, **iris_by_name: NamedNode | str) -> str:
     for name, value in sorted(iris_by_name.items(), key=lambda item: -len(item[0])):
         text = text.replace("$" + name, str(value) if isinstance(value, NamedNode) else str(Literal(value)))
     return text
-
-
-def _has_catalog_entry(store: Store, graph: NamedNode) -> bool:
-    return any(store.quads_for_pattern(graph, None, None, iris.CATALOG_GRAPH))
 
 
 def _in_graph(triples: Iterable[Triple], graph: NamedNode) -> list[Quad]:
@@ -150,15 +205,24 @@ def rdf_format_for(path: Path) -> RdfFormat:
     return _RDF_SUFFIXES[suffixes]
 
 
-def read_rdf_file(path: Path) -> list[Triple]:
-    """Every triple of an RDF file (quads lose their graph name: a file becomes one graph)."""
+def _parse_checked(path: Path) -> Iterator[Quad]:
     try:
-        return [Triple(q.subject, q.predicate, q.object) for q in parse(path=str(path), format=rdf_format_for(path))]
+        yield from parse(path=str(path), format=rdf_format_for(path))
     except SyntaxError as error:
         position = f"line {error.lineno}, column {error.offset}: " if error.lineno else ""
         raise LoadError(f"{path}: {position}{error.msg}") from error
     except (OSError, ValueError) as error:
         raise LoadError(f"{path}: {error}") from error
+
+
+def _check_syntax(path: Path) -> None:
+    for _ in _parse_checked(path):
+        pass
+
+
+def read_rdf_file(path: Path) -> list[Triple]:
+    """Every triple of an RDF file (quads lose their graph name: a file becomes one graph)."""
+    return [Triple(q.subject, q.predicate, q.object) for q in _parse_checked(path)]
 
 
 def load_rdf_files(
@@ -172,13 +236,27 @@ def load_rdf_files(
     citation: str = "",
     source_url: str | None = None,
 ) -> LoadReport:
-    """Load RDF files as one graph. Every file is parsed before anything is written."""
+    """Load RDF files as one graph, all or nothing.
+
+    Triple files go straight from disk into the store through pyoxigraph's bulk loader; quad files (TriG, N-Quads)
+    are read first, and their quads lose their graph names: a load is one graph.
+    """
     started = datetime.now(UTC)
-    triples: list[Triple] = []
+    check_graph_name(graph_name)
+    # Read every file through once before the store is touched, so that a syntax error changes nothing.
+    quads_files = {path: read_rdf_file(path) for path in paths if rdf_format_for(path) in _QUAD_FORMATS}
     for path in paths:
-        triples += read_rdf_file(path)
-    sha = file_sha256(paths[0]) if len(paths) == 1 else None
-    return replace_graph(
+        if path not in quads_files:
+            _check_syntax(path)
+
+    def write_data(target: NamedNode) -> None:
+        for path in paths:
+            if path in quads_files:
+                store.extend(_in_graph(quads_files[path], target))
+            else:
+                store.bulk_load(path=str(path), format=rdf_format_for(path), to_graph=target)
+
+    return _swap_in(
         store,
         GraphDescription(
             name=graph_name,
@@ -189,9 +267,9 @@ def load_rdf_files(
             source_url=source_url,
             source_file=", ".join(_display_path(p) for p in paths),
         ),
-        triples,
-        records_read=len(triples),
-        sha256=sha,
+        write_data,
+        records_read=None,
+        sha256=file_sha256(paths[0]) if len(paths) == 1 else None,
         started=started,
     )
 

@@ -7,6 +7,7 @@ a deadline without touching the store the server writes to.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pyoxigraph import NamedNode, QuerySolutions, Store, Variable
 
 from kg import iris
 
+log = logging.getLogger("critmin")
 _LOCK_MESSAGE = re.compile(r"lock", re.IGNORECASE)
 
 
@@ -39,7 +41,10 @@ def open_store(path: Path) -> Store:
                 "stop it or point CRITMIN_STORE elsewhere"
             ) from error
         raise
-    drop_staging_graphs(store)
+    from kg.loading import recover_interrupted_loads  # loading builds on this module
+
+    for name in recover_interrupted_loads(store):
+        log.warning("the last load of graph %r did not finish; it was removed: load it again", name)
     return store
 
 
@@ -63,13 +68,6 @@ def query(store: Store, sparql: str, **bindings: object) -> QuerySolutions:
 
 def graph_names(store: Store) -> list[NamedNode]:
     return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
-
-
-def drop_staging_graphs(store: Store) -> None:
-    """Remove graphs left behind by a load that was interrupted before it finished."""
-    for name in graph_names(store):
-        if name.value.startswith(iris.STAGING_GRAPH_PREFIX):
-            store.remove_graph(name)
 
 
 class Snapshots:

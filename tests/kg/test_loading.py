@@ -1,5 +1,9 @@
 """Loading files into named graphs: atomic, replacing, recorded in the catalog."""
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +85,42 @@ def test_interrupted_staging_graphs_are_dropped_on_open(tmp_path: Path) -> None:
     reopened = open_store(tmp_path / "store")
     assert leftover not in set(reopened.named_graphs())
     assert reopened.contains_named_graph(iris.graph("small"))
+
+
+def test_a_first_load_that_died_half_way_is_removed_on_open(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="kept")
+    half = iris.graph("half")
+    marker = NamedNode(iris.STAGING_GRAPH_PREFIX + "half/abc/" + iris.INCOMPLETE_MARKER)
+    store.add(Quad(marker, iris.term("incompleteGraph"), half, marker))
+    store.add(Quad(NamedNode("http://e/s"), NamedNode("http://e/p"), NamedNode("http://e/o"), half))
+    store.flush()
+    del store
+    reopened = open_store(tmp_path / "store")
+    assert set(reopened.named_graphs()) == {iris.graph("small"), iris.CATALOG_GRAPH}
+
+
+def test_a_load_killed_at_any_moment_leaves_all_or_nothing(tmp_path: Path) -> None:
+    """A real `critmin load` process, killed with SIGKILL while it replaces a graph with a large file."""
+    big = tmp_path / "big.nt"
+    with big.open("w") as out:
+        for i in range(100_000):
+            out.write(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n")
+    store_path = tmp_path / "store"
+    command = [sys.executable, "-m", "kg.cli", "load", str(big), "--graph", "big", "--store", str(store_path)]
+    clock = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    full_seconds = time.perf_counter() - clock
+    load_rdf_files(open_store(store_path), [DATA / "small.ttl"], graph_name="big", title="small again")
+    # Kill at points spread over a whole load's duration: before, during and after the write.
+    for fraction in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full_seconds * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        store = open_store(store_path)
+        entries = {e.graph: e.triples for e in list_catalog(store)}
+        in_graph = sum(1 for _ in store.quads_for_pattern(None, None, None, iris.graph("big")))
+        assert entries.get(iris.graph("big").value, 0) == in_graph  # the catalog agrees with the data
+        assert in_graph in (0, 6, 100_000)  # absent, the old graph whole, or the new one whole
+        del store
