@@ -35,6 +35,7 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode
 
 from kg import iris
+from kg.commodity_index import DEFAULT_ONTOLOGY, CommodityIndex
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = iris.ns("rdf", "type")
@@ -329,3 +330,22 @@ def source_record_triples(
         triple(node, iris.term("rawValue"), string(record.raw)),
         triple(node, iris.ns("dct", "isPartOf"), iris.graph(graph_name)),
     ]
+
+
+class CommodityResolvingFeed:
+    """A feed that maps commodity names through the SKOS concepts of ``ontology/commodities.ttl``.
+
+    Tests pass a ready ``CommodityIndex``; otherwise it is read on first use.
+    """
+
+    def __init__(self, commodity_index: CommodityIndex | None = None, ontology: Path | None = None) -> None:
+        self._index = commodity_index
+        self._ontology = ontology
+
+    def index(self) -> CommodityIndex:
+        if self._index is None:
+            path = self._ontology or DEFAULT_ONTOLOGY
+            if not path.exists():
+                raise FeedError(f"the commodity concepts are needed to map commodity names, and {path} does not exist")
+            self._index = CommodityIndex.from_ontology(path)
+        return self._index

@@ -42,6 +42,7 @@ from extractors.feeds.base import (
     RDF_TYPE,
     RDFS_COMMENT,
     RDFS_LABEL,
+    CommodityResolvingFeed,
     CsvRecord,
     DatasetMetadata,
     FeedError,
@@ -58,7 +59,7 @@ from extractors.feeds.base import (
     triple,
 )
 from kg import iris
-from kg.commodity_index import DEFAULT_ONTOLOGY, CommodityIndex
+from kg.commodity_index import CommodityIndex
 from kg.countries import EU, resolve_country
 
 GRAPH_NAME = "critical-mineral-lists"
@@ -100,25 +101,14 @@ class _Resolution:
     unresolved_parts: list[str]
 
 
-class CriticalListsFeed:
+class CriticalListsFeed(CommodityResolvingFeed):
     name = GRAPH_NAME
     description = "Critical and strategic mineral lists of the EU, the US, India and the UK, and their members"
-
-    def __init__(self, commodity_index: CommodityIndex | None = None, ontology: Path | None = None) -> None:
-        self._index = commodity_index
-        self._ontology = ontology
 
     @property
     def default_file(self) -> Path:
         return default_data_file("critical-mineral-lists/lists.csv")
 
-    def index(self) -> CommodityIndex:
-        if self._index is None:
-            path = self._ontology or DEFAULT_ONTOLOGY
-            if not path.exists():
-                raise FeedError(f"the commodity concepts are needed to map list members, and {path} does not exist")
-            self._index = CommodityIndex.from_ontology(path)
-        return self._index
 
     # -----------------------------------------------------------------------------------------------------------
 

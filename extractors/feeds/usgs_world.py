@@ -55,6 +55,7 @@ from extractors.feeds.base import (
     PROV_WAS_DERIVED_FROM,
     RDF_TYPE,
     RDFS_LABEL,
+    CommodityResolvingFeed,
     CsvRecord,
     DatasetMetadata,
     FeedError,
@@ -71,7 +72,7 @@ from extractors.feeds.base import (
     triple,
 )
 from kg import iris
-from kg.commodity_index import DEFAULT_ONTOLOGY, CommodityIndex
+from kg.commodity_index import CommodityIndex
 from kg.countries import resolve_place
 
 GRAPH_NAME = "usgs-mcs2025-world"
@@ -185,25 +186,14 @@ def _note_estimates(note: str, year: int) -> bool:
     return any(match.group(1) is None or int(match.group(1)) == year for match in ESTIMATED_NOTE.finditer(note))
 
 
-class UsgsWorldFeed:
+class UsgsWorldFeed(CommodityResolvingFeed):
     name = GRAPH_NAME
     description = "USGS Mineral Commodity Summaries 2025: world production, capacity and reserves by country"
-
-    def __init__(self, commodity_index: CommodityIndex | None = None, ontology: Path | None = None) -> None:
-        self._index = commodity_index
-        self._ontology = ontology
 
     @property
     def default_file(self) -> Path:
         return default_data_file("usgs-mcs2025/world_data/MCS2025_World_Data.battery_subset.csv")
 
-    def index(self) -> CommodityIndex:
-        if self._index is None:
-            path = self._ontology or DEFAULT_ONTOLOGY
-            if not path.exists():
-                raise FeedError(f"the commodity concepts are needed to map commodities, and {path} does not exist")
-            self._index = CommodityIndex.from_ontology(path)
-        return self._index
 
     def read(self, path: Path) -> FeedOutput:
         table = read_csv(path, REQUIRED)
