@@ -110,8 +110,6 @@ class CriticalListsFeed(CommodityResolvingFeed):
         return default_data_file("critical-mineral-lists/lists.csv")
 
 
-    # -----------------------------------------------------------------------------------------------------------
-
     def read(self, path: Path) -> FeedOutput:
         members_path = path.with_name("members.csv")
         lists_table = read_csv(path, LIST_COLUMNS)

@@ -194,7 +194,6 @@ class UsgsWorldFeed(CommodityResolvingFeed):
     def default_file(self) -> Path:
         return default_data_file("usgs-mcs2025/world_data/MCS2025_World_Data.battery_subset.csv")
 
-
     def read(self, path: Path) -> FeedOutput:
         table = read_csv(path, REQUIRED)
         columns, notes_columns = value_columns(table.header)
