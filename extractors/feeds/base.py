@@ -349,3 +349,19 @@ class CommodityResolvingFeed:
                 raise FeedError(f"the commodity concepts are needed to map commodity names, and {path} does not exist")
             self._index = CommodityIndex.from_ontology(path)
         return self._index
+
+
+@dataclass(frozen=True)
+class FacilityRecord:
+    """One facility as one source describes it: what the cross-source matcher (kg/linking.py) compares."""
+
+    source: str  # the feed's graph name, e.g. "icmm-gmd"
+    record_id: str  # the source's own id
+    iri: NamedNode  # the facility IRI the feed minted for it
+    name: str
+    aliases: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    country: NamedNode | None = None
+    commodities: tuple[NamedNode, ...] = ()
+    facility_types: tuple[str, ...] = ()  # slugs of cmid:facility-type/…
