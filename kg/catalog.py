@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Store, Triple
 
@@ -24,6 +25,7 @@ SOFTWARE = iris.entity("software", "critmin")
 class Problem:
     """A source row (or field) that could not be mapped; kept in the catalog so rejections stay visible."""
 
+    file: str | None
     row: int
     column: str | None
     value: str | None
@@ -51,7 +53,7 @@ class LoadFacts:
 
     triples: int
     records_read: int
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Any] = field(default_factory=list)  # anything with file, row, column, value, reason
     started: datetime | None = None
     ended: datetime | None = None
     sha256: str | None = None
@@ -66,10 +68,15 @@ def problem_node(name: str, index: int) -> NamedNode:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, or of a folder's files (their relative paths and contents, in path order)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -135,6 +142,8 @@ def catalog_triples(description: GraphDescription, facts: LoadFacts, *, software
             Triple(node, cm("sourceRow"), _literal(problem.row)),
             Triple(node, cm("reason"), Literal(problem.reason)),
         ]
+        if getattr(problem, "file", None):
+            out.append(Triple(node, cm("sourceFile"), Literal(str(problem.file))))
         if problem.column is not None:
             out.append(Triple(node, cm("sourceColumn"), Literal(problem.column)))
         if problem.value is not None:
@@ -169,3 +178,18 @@ def list_catalog(store: Store) -> list[CatalogEntry]:
             )
         )
     return entries
+
+
+def list_problems(store: Store, graph: NamedNode) -> list[Problem]:
+    """The rows the last load of ``graph`` could not map, as the catalog recorded them, by row."""
+    rows = query(store, load_query(__file__, "list_problems"), catalog=iris.CATALOG_GRAPH, graph=graph)
+    return [
+        Problem(
+            file=r["file"].value if r["file"] else None,
+            row=int(r["row"].value),
+            column=r["column"].value if r["column"] else None,
+            value=r["value"].value if r["value"] else None,
+            reason=r["reason"].value,
+        )
+        for r in rows
+    ]

@@ -148,6 +148,100 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe(problem: object) -> str:
+    file = getattr(problem, "file", None)
+    where = (f"{Path(str(file)).name}:" if file else "") + f"row {problem.row}"  # type: ignore[attr-defined]
+    column = getattr(problem, "column", None)
+    value = getattr(problem, "value", None)
+    return (f"{where}" + (f", column {column}" if column else "") + (f", value {value!r}" if value else "")
+            + f": {problem.reason}")  # type: ignore[attr-defined]
+
+
+def cmd_feed_list(args: argparse.Namespace) -> int:
+    from extractors.feeds.registry import FEEDS
+
+    for name, feed in FEEDS.items():
+        print(f"{name}\t{feed.description}\t(reads {_relative(feed.default_file)})")
+    return 0
+
+
+def _relative(path: Path) -> str:
+    from kg.settings import PROJECT_ROOT
+
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def cmd_feed_validate(args: argparse.Namespace) -> int:
+    """Map the file without loading it and report every row that cannot be mapped; exit 1 when there is one."""
+    from collections import Counter
+
+    from extractors.feeds.registry import get_feed
+
+    feed = get_feed(args.name)
+    source = args.file or feed.default_file
+    print(f"Validating {_relative(source)} with feed {feed.name} (nothing is written)", flush=True)
+    clock = time.perf_counter()
+    output = feed.read(source)
+    for problem in output.problems:
+        print("  " + _describe(problem))
+    reasons = Counter(p.reason.split(":")[0] for p in output.problems)
+    rejected = len({(getattr(p, "file", None), p.row) for p in output.problems})
+    print(f"{output.records_read:,} records read, {len(output.triples):,} triples mapped, "
+          f"{len(output.problems)} problem(s) in {rejected} row(s) ({time.perf_counter() - clock:.2f} s)")
+    for reason, count in reasons.most_common():
+        print(f"  {count:>5} x {reason}")
+    return 1 if output.problems else 0
+
+
+def cmd_feed_load(args: argparse.Namespace) -> int:
+    from extractors.feeds.registry import get_feed
+    from kg.loading import load_feed
+    from kg.store import open_store
+
+    settings = _settings(args)
+    feed = get_feed(args.name)
+    source = args.file or feed.default_file
+    store = open_store(settings.store)
+    print(f"Loading {_relative(source)} with feed {feed.name} into {settings.store}"
+          + (" (strict: any problem rejects the whole file)" if args.strict else ""), flush=True)
+    report = load_feed(store, feed, args.file, strict=args.strict)
+    store.flush()
+    for problem in report.problems[: args.show_problems]:
+        print("  " + _describe(problem))
+    if len(report.problems) > args.show_problems:
+        print(f"  … {len(report.problems) - args.show_problems} more: `critmin feed status {feed.name}` lists all")
+    print(f"Loaded {report.graph}: {report.triples:,} triples from {report.records_read:,} records, "
+          f"{report.rejected_rows} row(s) with problems, in {report.seconds:.2f} s")
+    return 0
+
+
+def cmd_feed_status(args: argparse.Namespace) -> int:
+    from pyoxigraph import NamedNode
+
+    from kg.catalog import list_catalog, list_problems
+    from kg.store import open_store_read_only
+
+    settings = _settings(args)
+    store = open_store_read_only(settings.store)
+    entries = list_catalog(store)
+    if args.name:
+        entries = [e for e in entries if e.graph.rsplit("/", 1)[-1] == args.name]
+        if not entries:
+            return _fail(f"nothing loaded under the name {args.name!r}; `critmin feed status` lists what is")
+    for entry in entries:
+        print(f"{entry.graph.rsplit('/', 1)[-1]}: {entry.records:,} records read, {entry.triples:,} triples, "
+              f"{entry.rejected} row(s) with problems, loaded {entry.modified or '?'}")
+        problems = list_problems(store, NamedNode(entry.graph))
+        for problem in problems if args.name else problems[:3]:
+            print("    " + _describe(problem))
+        if not args.name and len(problems) > 3:
+            print(f"    … {len(problems) - 3} more (`critmin feed status {entry.graph.rsplit('/', 1)[-1]}`)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="critmin", description="Critical-mineral supply-chain knowledge graph.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +270,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (setting port)")
     serve.set_defaults(run=cmd_serve)
 
+    feed = commands.add_parser("feed", help="Structured feeds: list, validate, load, status.")
+    feed_commands = feed.add_subparsers(dest="feed_command", required=True)
+
+    def feed_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = feed_commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--store", type=Path, help="store folder (setting `store`, env CRITMIN_STORE)")
+        return sub
+
+    feed_command("list", "The feeds, one per line, with what each reads.").set_defaults(run=cmd_feed_list)
+    validate = feed_command("validate", "Map a source file without loading it; report every row it cannot map.")
+    validate.add_argument("name")
+    validate.add_argument("file", nargs="?", type=Path, help="default: the feed's bundled file")
+    validate.set_defaults(run=cmd_feed_validate)
+    feed_load = feed_command("load", "Load a source file (a newer release loads the same way) into its graph.")
+    feed_load.add_argument("name")
+    feed_load.add_argument("file", nargs="?", type=Path, help="default: the feed's bundled file")
+    feed_load.add_argument("--strict", action="store_true", help="reject the whole file if any row has a problem")
+    feed_load.add_argument("--show-problems", type=int, default=10, help="problems to print (default 10)")
+    feed_load.set_defaults(run=cmd_feed_load)
+    status = feed_command("status", "What is loaded, when, how many rows, how many rejected and why.")
+    status.add_argument("name", nargs="?", help="one feed, with all its problems")
+    status.set_defaults(run=cmd_feed_status)
+
     stats = command("stats", "What the store holds, graph by graph, from the catalog.")
     stats.add_argument("--format", choices=["text", "tsv", "json"], default="text")
     stats.set_defaults(run=cmd_stats)
@@ -183,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from extractors.feeds.base import FeedError
+    from extractors.feeds.registry import UnknownFeedError
     from kg.loading import LoadError
     from kg.query_runner import QueryError
     from kg.store import StoreLockedError, StoreMissingError
@@ -190,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (LoadError, QueryError, StoreLockedError, StoreMissingError, OSError) as error:
+    except (LoadError, QueryError, StoreLockedError, StoreMissingError, FeedError, UnknownFeedError, OSError) as error:
         return _fail(getattr(error, "message", None) or str(error))
 
 

@@ -135,6 +135,16 @@ def organization(key: str) -> NamedNode:
     return entity("org", slug(key))
 
 
+def facility(key: str) -> NamedNode:
+    """A facility: ``cmid:facility/{key}``, the key minted from its first source's own id (``icmm-ICMM00566``)."""
+    return entity("facility", key)
+
+
+def geometry(key: str) -> NamedNode:
+    """The GeoSPARQL geometry of a facility: ``cmid:geometry/{key}``, with the facility's key."""
+    return entity("geometry", key)
+
+
 def key_of(iri: NamedNode) -> str:
     """The last path segment of one of our IRIs: ``AUS`` for ``cmid:country/AUS``, ``world`` for ``place/world``."""
     return iri.value.rstrip("/").rsplit("/", 1)[-1]
