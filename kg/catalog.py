@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -59,6 +60,11 @@ class LoadFacts:
     sha256: str | None = None
 
 
+def rejected_row_count(problems: Iterable[Any]) -> int:
+    """Rows with at least one problem; a feed that reads several files numbers rows per file."""
+    return len({(getattr(p, "file", None), p.row) for p in problems})
+
+
 def load_activity(name: str) -> NamedNode:
     return iris.entity("load", name)
 
@@ -107,7 +113,7 @@ def catalog_triples(description: GraphDescription, facts: LoadFacts, *, software
         Triple(graph, dct("bibliographicCitation"), Literal(description.citation)),
         Triple(graph, void("triples"), _literal(facts.triples)),
         Triple(graph, cm("recordCount"), _literal(facts.records_read)),
-        Triple(graph, cm("rejectedCount"), _literal(len({p.row for p in facts.problems}))),
+        Triple(graph, cm("rejectedCount"), _literal(rejected_row_count(facts.problems))),
         Triple(graph, cm("problemCount"), _literal(len(facts.problems))),
         Triple(graph, prov("wasGeneratedBy"), activity),
         Triple(activity, RDF_TYPE, prov("Activity")),

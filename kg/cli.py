@@ -37,14 +37,14 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     def show(name: str, report: LoadReport) -> None:
         rate = report.triples / report.seconds if report.seconds else 0.0
-        rejected = f", {report.rejected_rows} rows rejected" if report.rejected_rows else ""
+        rejected = f", {report.rejected_rows} with problems" if report.rejected_rows else ""
         print(f"  {name:<28} {report.triples:>9,} triples  {report.records_read:>7,} records{rejected}"
               f"  {report.seconds:6.2f} s  ({rate:,.0f} triples/s)", flush=True)
         for problem in report.problems[:args.show_problems]:
-            where = f"row {problem.row}" + (f" column {problem.column}" if problem.column else "")
-            print(f"      {where}: {problem.reason}" + (f" ({problem.value!r})" if problem.value else ""))
+            print("      " + _describe(problem))
         if len(report.problems) > args.show_problems:
-            print(f"      … and {len(report.problems) - args.show_problems} more (critmin stats shows all)")
+            more = len(report.problems) - args.show_problems
+            print(f"      … and {more} more (`critmin feed status {name}` lists all)")
 
     print(f"Loading into {settings.store}", flush=True)
     if args.files:
@@ -59,7 +59,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     triples = sum(r.triples for r in reports)
     rejected = sum(r.rejected_rows for r in reports)
     print(f"Loaded {len(reports)} graph(s), {triples:,} triples in {seconds:.2f} s "
-          f"({triples / seconds:,.0f} triples/s); {rejected} row(s) rejected.")
+          f"({triples / seconds:,.0f} triples/s); {rejected} row(s) with problems.")
     return 0
 
 

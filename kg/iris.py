@@ -125,6 +125,20 @@ def observation(
     return entity("observation", f"{graph_name}/{commodity_key}/{slug(measure)}/{place_key}/{year}/{quantity_kind}")
 
 
+def salient_measure(key: str) -> NamedNode:
+    """A measure of the USGS salient statistics: ``cmid:salient-measure/{slug}`` (scheme ``salient-measures``)."""
+    return entity("salient-measure", key)
+
+
+def import_source(graph_name: str, commodity_key: str, importer_alpha3: str, exporter_alpha3: str, period: str
+                  ) -> NamedNode:
+    """One major import source: ``cmid:import-source/{graph}/{commodity}/{importer}/{exporter}/{slug of period}``."""
+    return entity(
+        "import-source",
+        f"{graph_name}/{commodity_key}/{importer_alpha3.upper()}/{exporter_alpha3.upper()}/{slug(period)}",
+    )
+
+
 def membership(list_id: str, member_as_named: str) -> NamedNode:
     """One entry of a criticality list: ``cmid:membership/{list_id}/{slug of member_as_named}``."""
     return entity("membership", f"{list_id}/{slug(member_as_named)}")
@@ -135,14 +149,30 @@ def organization(key: str) -> NamedNode:
     return entity("org", slug(key))
 
 
-def facility(key: str) -> NamedNode:
-    """A facility: ``cmid:facility/{key}``, the key minted from its first source's own id (``icmm-ICMM00566``)."""
-    return entity("facility", key)
-
-
 def geometry(key: str) -> NamedNode:
     """The GeoSPARQL geometry of a facility: ``cmid:geometry/{key}``, with the facility's key."""
     return entity("geometry", key)
+
+
+def facility(key: str) -> NamedNode:
+    """A facility ``cmid:facility/{key}``; MinMod sites: ``minmod-{16 hex of sha256(source_id + " " + record_id)}``."""
+    return entity("facility", key)
+
+
+def facility_part(facility_key: str, part: str) -> NamedNode:
+    """A resource that belongs to one facility: ``cmid:facility/{key}/{part}`` (``geometry``,
+    ``deposit-type-candidate-{n}``)."""
+    return entity("facility", f"{facility_key}/{part}")
+
+
+def site_inventory(graph_name: str, facility_key: str, n: int) -> NamedNode:
+    """One inventory row of a facility: ``cmid:observation/{graph}/{facility key}/inventory-{n}`` (n from 1)."""
+    return entity("observation", f"{graph_name}/{facility_key}/inventory-{n}")
+
+
+def document(key: str) -> NamedNode:
+    """A cited document: ``cmid:document/{key}`` (``doi-{slug of DOI}``, else ``url-{16 hex of sha256(url)}``)."""
+    return entity("document", key)
 
 
 def key_of(iri: NamedNode) -> str:

@@ -25,12 +25,22 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, Varia
 
 from extractors.feeds.base import Feed
 from kg import iris
-from kg.catalog import GraphDescription, LoadFacts, catalog_triples, file_sha256, load_activity, problem_node
+from kg.catalog import (
+    GraphDescription,
+    LoadFacts,
+    catalog_triples,
+    file_sha256,
+    load_activity,
+    problem_node,
+    rejected_row_count,
+)
 from kg.rq import load_query
 from kg.settings import PROJECT_ROOT, ontology_dir
 
 SOFTWARE_VERSION = "0.1.0"
 ONTOLOGY_DIR = ontology_dir()
+# The bulk loader writes new files to disk on every call: faster for big files, slower for small ones.
+BULK_LOAD_MIN_BYTES = 4 * 1024 * 1024
 _QUAD_FORMATS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
 _GRAPH_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _RDF_SUFFIXES = {
@@ -141,7 +151,7 @@ def _swap_in(
         graph=graph.value,
         triples=triples,
         records_read=facts.records_read,
-        rejected_rows=len({p.row for p in problems}),
+        rejected_rows=rejected_row_count(problems),
         problems=list(problems),
         seconds=time.perf_counter() - clock,
     )
@@ -253,8 +263,10 @@ def load_rdf_files(
         for path in paths:
             if path in quads_files:
                 store.extend(_in_graph(quads_files[path], target))
-            else:
+            elif path.stat().st_size >= BULK_LOAD_MIN_BYTES:
                 store.bulk_load(path=str(path), format=rdf_format_for(path), to_graph=target)
+            else:
+                store.load(path=str(path), format=rdf_format_for(path), to_graph=target)
 
     return _swap_in(
         store,

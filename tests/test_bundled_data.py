@@ -7,6 +7,7 @@ import pytest
 import rdflib
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
 
+from extractors.feeds.registry import FEEDS
 from kg import iris
 from kg.catalog import list_catalog
 from kg.loading import LoadReport, load_bundled
@@ -23,7 +24,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[LoadRe
 def test_every_source_has_its_own_graph_and_catalog_entry(loaded: tuple[Store, list[LoadReport]]) -> None:
     store, reports = loaded
     names = {r.graph.removeprefix(iris.GRAPH) for r in reports}
-    assert names == {"ontology", "countries", "critical-mineral-lists", "usgs-mcs2025-world"}
+    assert names == {"ontology", *FEEDS}
     entries = {e.graph: e for e in list_catalog(store)}
     assert set(entries) == {r.graph for r in reports}
     for report in reports:

@@ -229,6 +229,7 @@ def test_small_schemes_have_the_concepts_of_the_sheet():
                 "small",
                 "included-in-total",
                 "not-reported",
+                "net-exporter",  # USGS "E" in net-import-reliance cells (usgs-mcs2025-salient, -import-sources)
             ],
         ),
         "list-kinds": ("list-kind", ["critical", "strategic", "watchlist"]),

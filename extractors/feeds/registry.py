@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from extractors.feeds.base import Feed
 from extractors.feeds.countries import FEED as COUNTRIES
 from extractors.feeds.critical_lists import FEED as CRITICAL_LISTS
+from extractors.feeds.usgs_imports import FEED as USGS_IMPORTS
+from extractors.feeds.usgs_salient import FEED as USGS_SALIENT
 from extractors.feeds.usgs_world import FEED as USGS_WORLD
+from extractors.mapping import mapping_feed
 
-FEEDS: dict[str, Feed] = {feed.name: feed for feed in (COUNTRIES, CRITICAL_LISTS, USGS_WORLD)}
+MAPPINGS = Path(__file__).resolve().parent / "mappings"
+
+# In load order: countries and lists first, then statistics, then facilities, then the links between facilities.
+FEEDS: dict[str, Feed] = {
+    feed.name: feed
+    for feed in (
+        COUNTRIES,
+        CRITICAL_LISTS,
+        USGS_WORLD,
+        USGS_SALIENT,
+        USGS_IMPORTS,
+        mapping_feed(MAPPINGS / "usgs_import_sources_fig3.toml"),
+    )
+}
 
 
 class UnknownFeedError(KeyError):

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from pyoxigraph import NamedNode
@@ -71,6 +71,7 @@ from extractors.feeds.base import (
     text_en,
     triple,
 )
+from extractors.feeds.usgs_values import STATUS_WORDS, UNITS, parse_number
 from kg import iris
 from kg.commodity_index import CommodityIndex
 from kg.countries import resolve_place
@@ -91,17 +92,6 @@ KINDS = {  # header prefix -> (quantity kind, observation class)
 VALUE_HEADER = re.compile(r"^([A-Z]+?)(EST)?(\d{4})$")
 NOTES_HEADER = re.compile(r"^([A-Z]+?)NOTES?$")
 
-UNITS: dict[str, tuple[str, int]] = {  # normalised UNIT_MEAS -> (QUDT unit local name, factor)
-    "metric tons": ("TONNE", 1),
-    "metric ton": ("TONNE", 1),
-    "thousand metric tons": ("KiloTONNE", 1),
-    "thousand metric dry tons": ("KiloTONNE", 1),
-    "million metric tons": ("TONNE", 1_000_000),
-    "kilograms": ("KiloGM", 1),
-    "thousand carats": ("CARAT", 1_000),
-    "million carats": ("CARAT", 1_000_000),
-    "million cubic meters": ("M3", 1_000_000),
-}
 STAGES = (
     ("mine production", "mining"),
     ("refinery production", "refining"),
@@ -109,14 +99,6 @@ STAGES = (
     ("plant production", "refining"),
 )
 
-NUMBER = re.compile(r"^([<>])?\s*(\d{1,3}(?:[,\s\u00a0\u202f]\d{3})+|\d+)(\.\d+)?$")
-STATUS_WORDS = {
-    "w": "withheld",
-    "na": "not-available",
-    "large": "large",
-    "small": "small",
-    "included in world total": "included-in-total",
-}
 WITHHELD_NOTE = re.compile(r"^w(?:\s+for\s+(\d{2,4})(?:\s*[-\u2013/]\s*(\d{2,4}))?)?\.?$", re.IGNORECASE)
 ESTIMATED_NOTE = re.compile(r"\bestimated\b(?:\s+(?:for\s+)?(\d{4}))?", re.IGNORECASE)
 
@@ -150,20 +132,6 @@ def value_columns(header: list[str]) -> tuple[list[ValueColumn], dict[str, str]]
 def _year(text: str) -> int:
     number = int(text)
     return number + 2000 if number < 100 else number
-
-
-def parse_number(text: str) -> tuple[Decimal, str | None] | None:
-    """(value, bound) for "1,234", "5 220", ">130000000"; None when ``text`` is not a number."""
-    match = NUMBER.match(text.strip())
-    if not match:
-        return None
-    digits = re.sub(r"[,\s\u00a0\u202f]", "", match.group(2)) + (match.group(3) or "")
-    try:
-        value = Decimal(digits)
-    except InvalidOperation:
-        return None
-    bound = {">": "lower", "<": "upper"}.get(match.group(1) or "")
-    return value, bound
 
 
 def _note_status(note: str, year: int) -> str | None:

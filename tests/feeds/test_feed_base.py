@@ -9,7 +9,7 @@ from extractors.feeds.registry import FEEDS, UnknownFeedError, get_feed
 
 
 def test_registry():
-    assert set(FEEDS) == {"countries", "critical-mineral-lists", "usgs-mcs2025-world"}
+    assert {"countries", "critical-mineral-lists", "usgs-mcs2025-world", "usgs-mcs2025-salient"} <= set(FEEDS)
     for name, feed in FEEDS.items():
         assert isinstance(feed, Feed)
         assert feed.name == name
