@@ -70,6 +70,9 @@ ALIASES: dict[str, str] = {
     "UK": "GBR",
     "Great Britain": "GBR",
     "Reunion": "REU",
+    # Kosovo has no ISO 3166-1 code; XKX is the user-assigned code the EU, the IMF and others use (see USER_ASSIGNED)
+    "Kosovo": "XKX",
+    "Kosovo (Serbia)": "XKX",
     "Curacao": "CUW",
     "East Timor": "TLS",
     "Vatican City": "VAT",
@@ -78,6 +81,12 @@ ALIASES: dict[str, str] = {
 
 WORLD = "world"
 OTHER_COUNTRIES = "other-countries"
+# Countries without an ISO 3166-1 code that sources name, with the user-assigned codes in common use.
+USER_ASSIGNED: tuple[dict[str, str], ...] = (
+    {"alpha_2": "XK", "alpha_3": "XKX", "name": "Kosovo",
+     "note": "XK / XKX are user-assigned codes, not ISO 3166-1; the EU, the IMF and others use them for Kosovo."},
+)
+
 EU = "eu"
 
 _WORLD_TOTAL = re.compile(r"^world(?: total)?(?: \((rounded)\))?$")

@@ -30,7 +30,7 @@ from extractors.feeds.base import (
     triple,
 )
 from kg import iris
-from kg.countries import ALIASES, EU, OTHER_COUNTRIES, WORLD
+from kg.countries import ALIASES, EU, OTHER_COUNTRIES, USER_ASSIGNED, WORLD
 
 GRAPH_NAME = "countries"
 SKOS_ALT = iris.ns("skos", "altLabel")
@@ -61,9 +61,9 @@ class CountriesFeed:
 
         triples = []
         problems: list[RowProblem] = []
-        for number, entry in enumerate(entries, start=1):
+        for number, entry in enumerate([*entries, *USER_ASSIGNED], start=1):
             try:
-                alpha2, alpha3, numeric, name = entry["alpha_2"], entry["alpha_3"], entry["numeric"], entry["name"]
+                alpha2, alpha3, numeric, name = entry["alpha_2"], entry["alpha_3"], entry.get("numeric"), entry["name"]
             except (KeyError, TypeError):
                 problems.append(RowProblem(path.name, number, None, json.dumps(entry)[:200], "entry lacks a code"))
                 continue
@@ -75,8 +75,11 @@ class CountriesFeed:
                 triple(node, RDFS_LABEL, text_en(label)),
                 triple(node, iris.term("iso3166Alpha2"), string(alpha2)),
                 triple(node, iris.term("iso3166Alpha3"), string(alpha3)),
-                triple(node, iris.term("iso3166Numeric"), string(numeric)),
             ]
+            if numeric:
+                triples.append(triple(node, iris.term("iso3166Numeric"), string(numeric)))
+            if entry.get("note"):
+                triples.append(triple(node, iris.ns("rdfs", "comment"), text_en(entry["note"])))
             alternatives = [name, entry.get("official_name"), *aliases.get(alpha3, [])]
             seen = {label}
             for alternative in alternatives:

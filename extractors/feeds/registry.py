@@ -7,6 +7,10 @@ from pathlib import Path
 from extractors.feeds.base import Feed
 from extractors.feeds.countries import FEED as COUNTRIES
 from extractors.feeds.critical_lists import FEED as CRITICAL_LISTS
+from extractors.feeds.facility_links import FEED as FACILITY_LINKS
+from extractors.feeds.icmm import FEED as ICMM
+from extractors.feeds.minmod import SITES as MINMOD_SITES
+from extractors.feeds.minmod import VOCABULARIES as MINMOD_VOCABULARIES
 from extractors.feeds.usgs_imports import FEED as USGS_IMPORTS
 from extractors.feeds.usgs_salient import FEED as USGS_SALIENT
 from extractors.feeds.usgs_world import FEED as USGS_WORLD
@@ -24,6 +28,10 @@ FEEDS: dict[str, Feed] = {
         USGS_SALIENT,
         USGS_IMPORTS,
         mapping_feed(MAPPINGS / "usgs_import_sources_fig3.toml"),
+        MINMOD_VOCABULARIES,
+        ICMM,
+        MINMOD_SITES,
+        FACILITY_LINKS,
     )
 }
 
