@@ -45,10 +45,21 @@ def test_the_same_site_matches_and_a_neighbour_does_not() -> None:
     assert score_pair(left[1], right[1]).score < MATCH_THRESHOLD
 
 
-def test_each_record_is_matched_at_most_once_best_first() -> None:
+def test_a_facility_described_twice_in_one_source_links_to_both_best_first() -> None:
     left = [record("icmm", "1", "Eagle", 46.75, -87.9)]
-    right = [record("minmod", "a", "Eagle", 46.75, -87.9), record("minmod", "b", "Eagle East", 46.76, -87.88)]
-    assert [m.right.record_id for m in match_facilities(left, right)] == ["a"]
+    right = [record("minmod", "a", "Eagle Deposit", 46.76, -87.88), record("minmod", "b", "Eagle", 46.75, -87.9)]
+    assert [m.right.record_id for m in match_facilities(left, right)] == ["b", "a"]
+
+
+def test_a_plant_is_not_the_deposit_beside_it() -> None:
+    smelter = FacilityRecord(source="icmm", record_id="1", iri=NamedNode("http://example.org/icmm/1"), name="Eagle",
+                             latitude=46.75, longitude=-87.9, country=CAN, commodities=(NI,),
+                             facility_types=("smelter",))
+    deposit = FacilityRecord(source="minmod", record_id="a", iri=NamedNode("http://example.org/minmod/a"),
+                             name="Eagle", latitude=46.75, longitude=-87.9, country=CAN, commodities=(NI,),
+                             facility_types=("deposit",))
+    assert score_pair(smelter, deposit).score >= MATCH_THRESHOLD
+    assert match_facilities([smelter], [deposit]) == []
 
 
 def test_without_coordinates_names_and_country_decide() -> None:
