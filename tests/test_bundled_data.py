@@ -17,6 +17,7 @@ from kg.validation import validate_graph
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[LoadReport]]:
+    """Its own store: test_reloading_everything_changes_nothing reloads into it."""
     store = open_store(tmp_path_factory.mktemp("bundled") / "store")
     return store, load_bundled(store)
 
