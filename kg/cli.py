@@ -35,11 +35,19 @@ def cmd_load(args: argparse.Namespace) -> int:
     store = open_store(settings.store)
     clock = time.perf_counter()
 
+    step_clock = [time.perf_counter()]
+
+    def start(name: str) -> None:
+        step_clock[0] = time.perf_counter()
+        if sys.stdout.isatty():  # a line that the result overwrites; pointless in a log
+            print(f"  {name:<28} reading…", end="\r", flush=True)
+
     def show(name: str, report: LoadReport) -> None:
-        rate = report.triples / report.seconds if report.seconds else 0.0
+        seconds = time.perf_counter() - step_clock[0]  # reading and mapping included, not only the write
+        rate = report.triples / seconds if seconds else 0.0
         rejected = f", {report.rejected_rows} with problems" if report.rejected_rows else ""
         print(f"  {name:<28} {report.triples:>9,} triples  {report.records_read:>7,} records{rejected}"
-              f"  {report.seconds:6.2f} s  ({rate:,.0f} triples/s)", flush=True)
+              f"  {seconds:6.2f} s  ({rate:,.0f} triples/s)", flush=True)
         for problem in report.problems[:args.show_problems]:
             print("      " + _describe(problem))
         if len(report.problems) > args.show_problems:
@@ -53,7 +61,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                                   license_url=args.license)]
         show(name, reports[0])
     else:
-        reports = load_bundled(store, progress=show)
+        reports = load_bundled(store, progress=show, starting=start)
     store.flush()
     seconds = time.perf_counter() - clock
     triples = sum(r.triples for r in reports)

@@ -333,14 +333,21 @@ def load_feed(store: Store, feed: Feed, path: Path | None = None, *, strict: boo
     )
 
 
-def load_bundled(store: Store, *, progress: Callable[[str, LoadReport], None] | None = None) -> list[LoadReport]:
-    """The ontology and every registered feed over its bundled file."""
+def load_bundled(
+    store: Store,
+    *,
+    progress: Callable[[str, LoadReport], None] | None = None,
+    starting: Callable[[str], None] | None = None,
+) -> list[LoadReport]:
+    """The ontology and every registered feed over its bundled file; ``starting`` and ``progress`` are told of each."""
     from extractors.feeds.registry import FEEDS
 
     reports = []
     steps: list[tuple[str, Callable[[], LoadReport]]] = [("ontology", lambda: load_ontology(store))]
     steps += [(name, lambda feed=feed: load_feed(store, feed)) for name, feed in FEEDS.items()]
     for name, step in steps:
+        if starting:
+            starting(name)
         report = step()
         reports.append(report)
         if progress:
