@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Store
 
+from kg.iris import PREFIXES
 from kg.loading import _fill
 from kg.settings import Settings
 
@@ -31,7 +32,7 @@ def test_the_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("kg/**/*.rq")), ids=lambda p: p.name)
 def test_every_query_file_parses(path: Path) -> None:
-    Store().query(path.read_text(encoding="utf-8"))
+    Store().query(path.read_text(encoding="utf-8"), prefixes=PREFIXES)
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("kg/**/*.ru")), ids=lambda p: p.name)
