@@ -57,7 +57,7 @@ from extractors.feeds.base import (
     text_en,
     triple,
 )
-from extractors.feeds.usgs_values import NET_EXPORTER, collapse, parse_signed_number, status_word
+from extractors.feeds.usgs_values import NET_EXPORTER, USGS_MCS2025_RELEASE, collapse, parse_signed_number, status_word
 from kg import iris
 from kg.commodity_index import CommodityIndex
 from kg.countries import resolve_country
@@ -103,14 +103,7 @@ class UsgsImportSourcesFeed(CommodityResolvingFeed):
                 "US net import reliance in 2024 by commodity and the major import sources 2020-2023 in descending "
                 f"order of import share, from Figure 2 of the USGS MCS 2025 data release ({path.name})."
             ),
-            source_url="https://doi.org/10.5066/P13XCP3R",
-            license_url="https://www.usgs.gov/information-policies-and-instructions/copyrights-and-credits",
-            citation=(
-                "U.S. Geological Survey, 2025, Mineral commodity summaries 2025 data release (ver. 2.0, April 2025): "
-                "U.S. Geological Survey data release, https://doi.org/10.5066/P13XCP3R. US Government work, public "
-                "domain."
-            ),
-            version="MCS2025 data release ver. 2.0 (April 2025)",
+            **USGS_MCS2025_RELEASE,
             source_file=path,
         )
         return FeedOutput(GRAPH_NAME, list(dict.fromkeys(triples)), len(table.records), problems, metadata)

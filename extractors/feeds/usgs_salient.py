@@ -84,6 +84,7 @@ from extractors.feeds.base import (
 from extractors.feeds.usgs_values import (
     NET_EXPORTER,
     SMALL_TEXT,
+    USGS_MCS2025_RELEASE,
     collapse,
     parse_range,
     parse_signed_number,
@@ -314,14 +315,7 @@ class UsgsSalientFeed(CommodityResolvingFeed):
                 "(scheme cmid:scheme/salient-measures), units normalised to QUDT where certain, USGS codes (W, NA, E) "
                 "kept as value statuses."
             ),
-            source_url="https://doi.org/10.5066/P13XCP3R",
-            license_url="https://www.usgs.gov/information-policies-and-instructions/copyrights-and-credits",
-            citation=(
-                "U.S. Geological Survey, 2025, Mineral commodity summaries 2025 data release (ver. 2.0, April 2025): "
-                "U.S. Geological Survey data release, https://doi.org/10.5066/P13XCP3R. US Government work, public "
-                "domain."
-            ),
-            version="MCS2025 data release ver. 2.0 (April 2025)",
+            **USGS_MCS2025_RELEASE,
             source_file=path,
         )
         return FeedOutput(GRAPH_NAME, list(dict.fromkeys(triples)), records, problems, metadata)

@@ -92,3 +92,15 @@ def parse_range(text: str) -> tuple[Decimal, Decimal] | None:
 def status_word(text: str) -> str | None:
     """The value status of a USGS code ("W", "NA", "Large", ...), or None."""
     return STATUS_WORDS.get(collapse(text).lower().rstrip("."))
+
+
+# What every feed of the USGS MCS 2025 data release says about its source, for DatasetMetadata(**…).
+USGS_MCS2025_RELEASE = {
+    "source_url": "https://doi.org/10.5066/P13XCP3R",
+    "license_url": "https://www.usgs.gov/information-policies-and-instructions/copyrights-and-credits",
+    "citation": (
+        "U.S. Geological Survey, 2025, Mineral commodity summaries 2025 data release (ver. 2.0, April 2025): "
+        "U.S. Geological Survey data release, https://doi.org/10.5066/P13XCP3R. US Government work, public domain."
+    ),
+    "version": "MCS2025 data release ver. 2.0 (April 2025)",
+}

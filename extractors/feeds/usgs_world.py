@@ -71,7 +71,7 @@ from extractors.feeds.base import (
     text_en,
     triple,
 )
-from extractors.feeds.usgs_values import STATUS_WORDS, UNITS, parse_number
+from extractors.feeds.usgs_values import STATUS_WORDS, UNITS, USGS_MCS2025_RELEASE, parse_number
 from kg import iris
 from kg.commodity_index import CommodityIndex
 from kg.countries import resolve_place
@@ -187,14 +187,7 @@ class UsgsWorldFeed(CommodityResolvingFeed):
                 f"the USGS MCS 2025 data release ({path.name}); units normalised to QUDT, USGS codes (W, NA, Large) "
                 "kept as value statuses, notes kept verbatim."
             ),
-            source_url="https://doi.org/10.5066/P13XCP3R",
-            license_url="https://www.usgs.gov/information-policies-and-instructions/copyrights-and-credits",
-            citation=(
-                "U.S. Geological Survey, 2025, Mineral commodity summaries 2025 data release (ver. 2.0, April 2025): "
-                "U.S. Geological Survey data release, https://doi.org/10.5066/P13XCP3R. US Government work, public "
-                "domain."
-            ),
-            version="MCS2025 data release ver. 2.0 (April 2025)",
+            **USGS_MCS2025_RELEASE,
             source_file=path,
         )
         return FeedOutput(GRAPH_NAME, list(dict.fromkeys(triples)), len(table.records), problems, metadata)
