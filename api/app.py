@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -50,8 +51,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
 
+    from fastapi.staticfiles import StaticFiles
+
     from api.routers import home, sparql
 
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.include_router(sparql.router)
     app.include_router(home.router)
     return app
