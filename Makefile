@@ -3,9 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run load serve test lint clean
+.PHONY: install run load serve test lint clean browser
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "critmin needs Python 3.11 or newer"'
@@ -15,6 +15,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
+
+# Front-end libraries (package.json, package-lock.json) for /static/vendor/; again whenever the lock changes.
+node_modules/.package-lock.json: package-lock.json package.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; else \
+	  echo "make install: WARNING: npm is missing, so /static/vendor/ (YASGUI, Leaflet, Chart.js) stays empty:" \
+	  "the /query workbench and maps will not work and the browser tests skip. Install Node.js and npm" \
+	  "(Debian: apt-get install -y nodejs npm), then run make install again." >&2; fi
+
+# Debian's Chromium for the browser tests (tests/browser), when it is missing; they skip, saying why, without it.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
+	  echo "could not install chromium: the browser tests will be skipped" >&2; }
 
 load: install
 	$(BIN)/critmin load
@@ -27,7 +41,7 @@ run: load serve
 lint: install
 	$(BIN)/ruff check .
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
+from kg.search import build_index
 from kg.settings import Settings
 from kg.store import Snapshots, open_store
 
@@ -19,6 +20,7 @@ def publish_snapshot(app: FastAPI) -> None:
     runner: QueryRunner = app.state.query_runner
     runner.snapshot = app.state.snapshots.create(app.state.store)
     app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
+    app.state.search_index = build_index(app.state.store)  # search sees the write too
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -35,6 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         runner.on_snapshot_released = lambda in_use: snapshots.remove_unused(keep=in_use)
         app.state.store, app.state.snapshots, app.state.query_runner = store, snapshots, runner
+        app.state.search_index = build_index(store)
         try:
             yield
         finally:
@@ -53,9 +56,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     from fastapi.staticfiles import StaticFiles
 
-    from api.routers import home, sparql
+    from api.routers import home, sparql, workbench
 
+    app.include_router(workbench.router)  # before the /static mount: it serves /static/vendor/ (an allowlist)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.include_router(sparql.router)
     app.include_router(home.router)
+    from api.routers import browse, publishing, search
+
+    app.include_router(search.router)
+    app.include_router(browse.router)
+    app.include_router(publishing.router)
+    from api.routers import entities  # linked-data pages: /id/…, /graph/…, /ontology/…
+
+    app.include_router(entities.router)
     return app

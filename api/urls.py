@@ -55,3 +55,21 @@ class Urls:
 
     def sparql(self) -> str:
         return "/sparql"
+
+    def suggest(self, text: str = "") -> str:
+        return "/search/suggest" + (f"?{urlencode({'q': text})}" if text else "")
+
+    def browse(self, kind: str | None = None, **params: object) -> str:
+        """``/browse`` or ``/browse/{kind}`` with its filters and page; empty values are left out."""
+        kept = {name: value for name, value in params.items() if value not in (None, "")}
+        return "/browse" + (f"/{quote(kind)}" if kind else "") + (f"?{urlencode(kept)}" if kept else "")
+
+    def void(self) -> str:
+        return "/.well-known/void"
+
+    def dumps(self) -> str:
+        return "/dumps/"
+
+    def dump(self, name: str) -> str:
+        """The gzipped N-Quads of one graph (its name after ``graph/``), or of everything (``all``)."""
+        return f"/dumps/{quote(name)}.nq.gz"

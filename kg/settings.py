@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     query_max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest SPARQL query text accepted, in bytes."
     )
+    public_base_iri: str = Field(
+        default="https://w3id.org/critmin/",
+        description="Base of the IRIs this service publishes; IRIs under it (id/, ontology/, graph/) are served here.",
+    )
+    map_tile_url: str = Field(
+        default="",
+        description=(
+            "Leaflet tile URL template for maps, e.g. https://tile.example.org/{z}/{x}/{y}.png; empty: maps draw a "
+            "vector world base map served by critmin itself and fetch no tiles."
+        ),
+    )
     remote_endpoint_allowlist: list[str] = Field(
         default_factory=list,
         description=(
