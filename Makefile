@@ -18,6 +18,9 @@ $(VENV)/.installed: pyproject.toml
 
 # Front-end libraries (package.json, package-lock.json) for /static/vendor/; again whenever the lock changes.
 node_modules/.package-lock.json: package-lock.json package.json
+	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	  echo "installing Debian's nodejs and npm for the front-end libraries"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } || true
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; else \
 	  echo "make install: WARNING: npm is missing, so /static/vendor/ (YASGUI, Leaflet, Chart.js) stays empty:" \
 	  "the /query workbench and maps will not work and the browser tests skip. Install Node.js and npm" \

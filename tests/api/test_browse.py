@@ -1,23 +1,20 @@
 """Browse pages and the home page, against the real app over a store with all bundled data."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Store
 
 from api.app import create_app
-from kg.loading import load_bundled
 from kg.settings import Settings
 from kg.store import open_store, query
 
 
 @pytest.fixture(scope="module")
-def counts_and_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, int], TestClient]]:
-    path = Path(tmp_path_factory.mktemp("browse")) / "store"
+def counts_and_client(bundled_copy) -> Iterator[tuple[dict[str, int], TestClient]]:
+    path = bundled_copy()
     store = open_store(path)
-    load_bundled(store)
     counts = sparql_counts(store)
     del store
     with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:

@@ -7,7 +7,6 @@ import json
 import statistics
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +16,6 @@ from api.app import create_app
 from api.routers.entities import split_suffix
 from kg import iris
 from kg.entities import describe_entity
-from kg.loading import load_bundled
 from kg.settings import Settings
 from kg.store import open_store
 
@@ -28,14 +26,13 @@ EVIL = "<script>alert('x')</script> & co"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(bundled_copy) -> Iterator[TestClient]:
     """The app over a store of its own: all bundled data plus one entity whose label is hostile HTML.
 
     The session fixture ``bundled`` keeps its store open (RocksDB allows one writer), so this module loads its own.
     """
-    path = Path(tmp_path_factory.mktemp("entities")) / "store"
+    path = bundled_copy()
     store = open_store(path)
-    load_bundled(store)
     evil = iris.entity("test", "evil")
     graph = iris.graph("test-evil")
     store.add(Quad(evil, RDFS_LABEL, Literal(EVIL), graph))

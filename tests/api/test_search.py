@@ -1,25 +1,19 @@
 """Search and autocomplete against the real app over a store with all bundled data."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from kg.loading import load_bundled
 from kg.search import SearchIndex, normalise
 from kg.settings import Settings
-from kg.store import open_store
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app over its own store with all bundled data (the store is closed before the app opens it)."""
-    path = Path(tmp_path_factory.mktemp("search")) / "store"
-    store = open_store(path)
-    load_bundled(store)
-    del store
+def client(bundled_copy) -> Iterator[TestClient]:
+    """The app over its own copy of the store with all bundled data."""
+    path = bundled_copy()
     with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:
         yield test_client
 

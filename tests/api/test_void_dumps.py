@@ -2,7 +2,6 @@
 
 import gzip
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +10,6 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 from api.app import create_app
 from kg import iris
 from kg.catalog import list_catalog
-from kg.loading import load_bundled
 from kg.settings import Settings
 from kg.store import open_store
 
@@ -19,10 +17,9 @@ VOID = "http://rdfs.org/ns/void#"
 
 
 @pytest.fixture(scope="module")
-def catalog_and_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, int], TestClient]]:
-    path = Path(tmp_path_factory.mktemp("void")) / "store"
+def catalog_and_client(bundled_copy) -> Iterator[tuple[dict[str, int], TestClient]]:
+    path = bundled_copy()
     store = open_store(path)
-    load_bundled(store)
     triples = {entry.graph: entry.triples for entry in list_catalog(store)}
     del store
     with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:

@@ -65,7 +65,7 @@ def server(bundled, tmp_path_factory: pytest.TempPathFactory):
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module: Playwright runs an event loop in this thread until it stops
 def browser(server, tmp_path_factory: pytest.TempPathFactory):
     from playwright.sync_api import sync_playwright
 

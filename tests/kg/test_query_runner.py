@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,14 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Snapshots(path).create(store)
 
 
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: another test's library may leave an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def run(runner: QueryRunner, request: QueryRequest):
-    return asyncio.run(runner.execute(request))
+    return run_async(runner.execute(request))
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +92,7 @@ def test_a_runaway_query_is_killed_while_a_simple_one_beside_it_answers(runner: 
             await slow
         return quick
 
-    quick = asyncio.run(both())
+    quick = run_async(both())
     assert quick.body.decode().splitlines() == ["s", "http://example.org/e42"]
     # the killed worker was replaced: the pool still answers on both workers
     for _ in range(4):
