@@ -162,10 +162,12 @@ def render_entity(request: Request, described: EntityDescription, template: str,
     chart = None
     if described.commodity is not None:  # the shape api/static/charts.js draws: labels (years), one dataset a row
         years = described.commodity.years
+        # countries only: a world total or "other countries" would flatten every country's line (the table keeps them)
+        countries = [s for s in described.commodity.producers if s.area.iri.startswith(iris.ID + "country/")]
         chart = {"type": "line", "labels": years, "datasets": [
             {"label": " · ".join(x for x in (s.area.label or s.area.iri, s.stage, s.unit) if x),
              "data": [s.values.get(y) for y in years]}
-            for s in described.commodity.producers]}
+            for s in countries]} if countries else None
     context = _context(request, urls, described.iri) | {
         "e": described, "pager": pager, "chart": chart, "sources": _numbered_sources(described), **extra,
         "uses_maps": described.location is not None, "uses_charts": bool(chart),

@@ -49,6 +49,7 @@
 
   function drawMap(element, points, options) {
     const L = window.L;
+    element.replaceChildren();  // the no-script fallback (an SVG sketch) makes way for the map
     const map = L.map(element, { worldCopyJump: true, zoomSnap: 0.25, attributionControl: !!tileUrl });
     map.setView([20, 0], 2);
     if (tileUrl) {
@@ -79,7 +80,7 @@
       if (el.dataset.lat && el.dataset.lon) {
         points.push({ lat: Number(el.dataset.lat), lon: Number(el.dataset.lon), label: el.dataset.label || "" });
       }
-      if (el.dataset.wkt) parseWktPoints(el.dataset.wkt).forEach(p => points.push(Object.assign(p, { label: el.dataset.label || "" })));
+      if (el.dataset.wkt && !points.length) parseWktPoints(el.dataset.wkt).forEach(p => points.push(Object.assign(p, { label: el.dataset.label || "" })));
       points = points.filter(p => isFinite(p.lat) && isFinite(p.lon));
       if (!el.style.height && !el.clientHeight) el.style.height = "320px";
       el._critminMap = drawMap(el, points);
