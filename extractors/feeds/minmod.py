@@ -381,16 +381,7 @@ class MinmodVocabulariesFeed(CommodityResolvingFeed):
             problems.append(RowProblem(file, row, "deposit_type", values["deposit_type"], "empty name or id"))
             return []
         node = iris.concept("deposit-type", iris.slug(label))
-        triples = [
-            triple(node, RDF_TYPE, SKOS["Concept"]),
-            triple(node, RDF_TYPE, iris.term("DepositType")),
-            triple(node, RDFS_LABEL, text_en(label)),
-            triple(node, SKOS["prefLabel"], text_en(label)),
-            triple(node, SKOS["inScheme"], iris.concept_scheme("deposit-types")),
-            triple(node, SKOS["notation"], string(qid)),
-            triple(node, SKOS["exactMatch"], NamedNode(MMR + qid)),
-            triple(node, PROV_WAS_DERIVED_FROM, record_node),
-        ]
+        triples = _minmod_concept(node, "DepositType", "deposit-types", label, qid, record_node)
         if values["deposit_group"].strip():
             triples.append(triple(node, iris.term("depositGroup"), string(values["deposit_group"].strip())))
         if values["deposit_environment"].strip():
@@ -405,16 +396,7 @@ class MinmodVocabulariesFeed(CommodityResolvingFeed):
             problems.append(RowProblem(file, row, "unit name", values["unit name"], "empty name or id"))
             return []
         node = iris.concept("unit", iris.slug(label))
-        triples = [
-            triple(node, RDF_TYPE, SKOS["Concept"]),
-            triple(node, RDF_TYPE, iris.term("UnitOfMeasure")),
-            triple(node, RDFS_LABEL, text_en(label)),
-            triple(node, SKOS["prefLabel"], text_en(label)),
-            triple(node, SKOS["inScheme"], iris.concept_scheme("units")),
-            triple(node, SKOS["notation"], string(qid)),
-            triple(node, SKOS["exactMatch"], NamedNode(MMR + qid)),
-            triple(node, PROV_WAS_DERIVED_FROM, record_node),
-        ]
+        triples = _minmod_concept(node, "UnitOfMeasure", "units", label, qid, record_node)
         for alias in values["unit aliases"].split("|"):
             if alias.strip():
                 triples.append(triple(node, SKOS["altLabel"], text_en(alias.strip())))
@@ -435,21 +417,27 @@ class MinmodVocabulariesFeed(CommodityResolvingFeed):
         key = category_key(values["id"].strip() or label)
         node = iris.concept("resource-category", key)
         spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label)
-        triples = [
-            triple(node, RDF_TYPE, SKOS["Concept"]),
-            triple(node, RDF_TYPE, iris.term("ResourceCategory")),
-            triple(node, RDFS_LABEL, text_en(spaced)),
-            triple(node, SKOS["prefLabel"], text_en(spaced)),
-            triple(node, SKOS["inScheme"], iris.concept_scheme("resource-categories")),
-            triple(node, SKOS["notation"], string(values["id"].strip())),
-            triple(node, SKOS["exactMatch"], NamedNode(MMR + values["id"].strip())),
-            triple(node, PROV_WAS_DERIVED_FROM, record_node),
-        ]
+        triples = _minmod_concept(node, "ResourceCategory", "resource-categories", spaced, values["id"].strip(),
+                                  record_node)
         if key in RESOURCE_CATEGORIES:
             triples.append(triple(node, SKOS["broader"], iris.concept("resource-category", "resources")))
         elif key in RESERVE_CATEGORIES:
             triples.append(triple(node, SKOS["broader"], iris.concept("resource-category", "reserves")))
         return triples
+
+
+def _minmod_concept(node: NamedNode, cls: str, scheme: str, label: str, qid: str, record_node: NamedNode) -> list:
+    """A concept of one of our schemes made from a MinMod vocabulary row, matched exactly to MinMod's resource."""
+    return [
+        triple(node, RDF_TYPE, SKOS["Concept"]),
+        triple(node, RDF_TYPE, iris.term(cls)),
+        triple(node, RDFS_LABEL, text_en(label)),
+        triple(node, SKOS["prefLabel"], text_en(label)),
+        triple(node, SKOS["inScheme"], iris.concept_scheme(scheme)),
+        triple(node, SKOS["notation"], string(qid)),
+        triple(node, SKOS["exactMatch"], NamedNode(MMR + qid)),
+        triple(node, PROV_WAS_DERIVED_FROM, record_node),
+    ]
 
 
 def category_key(minmod_id: str) -> str:
