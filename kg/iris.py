@@ -171,7 +171,10 @@ def site_inventory(graph_name: str, facility_key: str, n: int) -> NamedNode:
 
 
 def document(key: str) -> NamedNode:
-    """A cited document: ``cmid:document/{key}`` (``doi-{slug of DOI}``, else ``url-{16 hex of sha256(url)}``)."""
+    """A cited document: ``cmid:document/{key}`` (``doi-{slug of DOI}``, else ``url-{16 hex of sha256(url)}``).
+
+    A document read from a file (``extractors/documents.py``) has the slug of its file stem as key.
+    """
     return entity("document", key)
 
 
