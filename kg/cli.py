@@ -250,6 +250,47 @@ def cmd_feed_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Run the NLP pipeline over files or folders; --json prints one object per document (issue 5's shape)."""
+    from extractors.nlp.pipeline import extract_document, load_pipeline
+
+    settings = _settings(args)
+    nlp = load_pipeline(settings.store)
+    results = []
+    for document in _extract_inputs(args.paths):
+        if isinstance(document, Exception):
+            print(f"critmin: skipped: {document}", file=sys.stderr)
+            continue
+        results.append(extract_document(nlp, document.doc_id, document.text))
+    if args.json:
+        shaped = [{**r, "entities": [{k: e[k] for k in ("type", "name", "mentions")} for e in r["entities"]]}
+                  for r in results]
+        print(json.dumps(shaped, indent=2, ensure_ascii=False))
+        return 0
+    for result in results:
+        print(f"{result['doc_id']}: {len(result['entities'])} entities, {len(result['relations'])} relations")
+        for entity in result["entities"]:
+            link = " (new)" if "iri" not in entity else ""
+            print(f"  {entity['type']:<13} {entity['name']}{link}")
+        for relation in result["relations"]:
+            details = ", ".join(f"{k}={v}" for k, v in relation["attributes"].items())
+            print(f"  {relation['subject']} -{relation['type']}-> {relation['object']}"
+                  + (f" [{details}]" if details else ""))
+    return 0
+
+
+def _extract_inputs(paths: list[Path]):
+    """Documents from files and folders: extractors.documents when present, else .txt files read as they are."""
+    try:
+        from extractors.documents import read_documents
+    except ImportError:
+        from types import SimpleNamespace
+
+        files = [f for p in paths for f in (sorted(p.rglob("*.txt")) if p.is_dir() else [p])]
+        return (SimpleNamespace(doc_id=f.stem, text=f.read_text(encoding="utf-8")) for f in files)
+    return read_documents(paths)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="critmin", description="Critical-mineral supply-chain knowledge graph.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -300,6 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = feed_command("status", "What is loaded, when, how many rows, how many rejected and why.")
     status.add_argument("name", nargs="?", help="one feed, with all its problems")
     status.set_defaults(run=cmd_feed_status)
+
+    extract = command("extract", "Extract entities and candidate facts from documents (files or folders).")
+    extract.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_FOLDER")
+    extract.add_argument("--json", action="store_true", help="print a JSON array, one object per document")
+    extract.set_defaults(run=cmd_extract)
 
     stats = command("stats", "What the store holds, graph by graph, from the catalog.")
     stats.add_argument("--format", choices=["text", "tsv", "json"], default="text")

@@ -1,0 +1,1 @@
+"""NLP extraction from reports and press releases."""

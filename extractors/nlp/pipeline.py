@@ -1,0 +1,65 @@
+"""Build the extraction pipeline from config.cfg and run it over documents.
+
+>>> china = {"label": "LOCATION", "pattern": [{"LOWER": "china"}], "id": "https://w3id.org/critmin/id/country/CHN"}
+>>> nlp = build_pipeline(patterns=[china, {"label": "MINERAL", "pattern": [{"LOWER": "gallium"}],
+...                                 "id": "https://w3id.org/critmin/id/commodity/gallium", "name": "Gallium"}])
+>>> result = extract_document(nlp, "d1", "China banned exports of gallium from August 2023.")
+>>> [r["type"] for r in result["relations"]]
+['EXPORT_RESTRICTION']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from extractors.nlp import components  # noqa: F401  (registers the cm_* factories)
+from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
+
+CONFIG = Path(__file__).with_name("config.cfg")
+
+
+def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG) -> Language:
+    """Blank English + our components; ``patterns`` (with an optional ``name``: the canonical label of ``id``)
+    come before the hand-written ones, so graph labels win over shapes of the same length."""
+    config = spacy.util.load_config(config_path)
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True)
+    names: dict[str, str] = {}
+    cleaned = []
+    for pattern in [*patterns, *static_patterns()]:
+        pattern = dict(pattern)
+        name = pattern.pop("name", None)
+        if name and pattern.get("id"):
+            names.setdefault(pattern["id"], name)
+        cleaned.append(pattern)
+    nlp.get_pipe("cm_entities").add_patterns(cleaned)
+    nlp.get_pipe("cm_mentions").set_names(names)
+    return nlp
+
+
+def load_pipeline(store_path: Path | None) -> Language:
+    """The pipeline with the graph patterns of the store at ``store_path`` (cached per store state)."""
+    patterns: list[dict] = []
+    if store_path is not None and (store_path / "CURRENT").exists():
+        patterns = read_jsonl(cached_graph_patterns(store_path))
+    return build_pipeline(patterns=patterns)
+
+
+def extract_document(nlp: Language, doc_id: str, text: str) -> dict:
+    """One document's entities (by type and canonical name, with mention counts) and relations, as in
+    ``critmin extract --json``."""
+    doc = nlp(text)
+    entities: dict[tuple[str, str], dict] = {}
+    for mention in doc._.mentions:
+        entry = entities.setdefault((mention.type, mention.name), {
+            "type": mention.type, "name": mention.name, "mentions": 0})
+        entry["mentions"] += 1
+        if mention.iri:
+            entry["iri"] = mention.iri
+    facts = []
+    for fact in doc._.facts:
+        facts.append(fact.as_json())
+    return {"doc_id": doc_id, "entities": list(entities.values()), "relations": facts}
