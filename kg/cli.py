@@ -256,12 +256,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     nlp = load_pipeline(settings.store)
+    store = None
+    if args.load:
+        from kg.document_facts import load_document_facts
+        from kg.store import open_store
+
+        store = open_store(settings.store)
     results = []
     for document in _extract_inputs(args.paths):
         if isinstance(document, Exception):
             print(f"critmin: skipped: {document}", file=sys.stderr)
             continue
-        results.append(extract_document(nlp, document.doc_id, document.text))
+        doc = nlp(document.text)
+        results.append(extract_document(nlp, document.doc_id, document.text, doc=doc))
+        if store is not None:
+            report = load_document_facts(store, document, doc._.mentions or [], doc._.facts or [])
+            print(f"critmin: {document.doc_id}: {len(doc._.facts or [])} candidate facts into {report.graph}",
+                  file=sys.stderr)
     if args.json:
         shaped = [{**r, "entities": [{k: e[k] for k in ("type", "name", "mentions")} for e in r["entities"]]}
                   for r in results]
@@ -345,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract = command("extract", "Extract entities and candidate facts from documents (files or folders).")
     extract.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_FOLDER")
     extract.add_argument("--json", action="store_true", help="print a JSON array, one object per document")
+    extract.add_argument("--load", action="store_true",
+                         help="also write each document's candidate facts, with evidence, into its own graph doc-{id}")
     extract.set_defaults(run=cmd_extract)
 
     stats = command("stats", "What the store holds, graph by graph, from the catalog.")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from extractors.nlp import components  # noqa: F401  (registers the cm_* factories)
 from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
@@ -48,10 +49,10 @@ def load_pipeline(store_path: Path | None) -> Language:
     return build_pipeline(patterns=patterns)
 
 
-def extract_document(nlp: Language, doc_id: str, text: str) -> dict:
+def extract_document(nlp: Language, doc_id: str, text: str, *, doc: Doc | None = None) -> dict:
     """One document's entities (by type and canonical name, with mention counts) and relations, as in
     ``critmin extract --json``."""
-    doc = nlp(text)
+    doc = doc if doc is not None else nlp(text)
     entities: dict[tuple[str, str], dict] = {}
     for mention in doc._.mentions:
         entry = entities.setdefault((mention.type, mention.name), {

@@ -1,0 +1,150 @@
+"""A document's extracted facts as its own named graph, each statement with its evidence.
+
+Extracted facts are candidates, not facts: the graph ``cmg:doc-{doc_id}`` holds the document, the entities it
+mentions (``cm:mentionedIn``), candidate entities the graph does not know yet, and one ``cm:ExtractedStatement`` per
+candidate fact. A statement is classic RDF reification (``rdf:subject``/``rdf:predicate``/``rdf:object``), not an
+asserted triple, so a candidate never shows in the union graph as if it were true; PLATFORM.md measured look-ups over
+classic reification about 1,000 times faster than over RDF 1.2 reifiers. Each statement keeps the evidence sentence,
+its character offsets in the document text, the extractor version, the confidence and its review status
+(``candidate`` until a reviewer accepts or rejects it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from pyoxigraph import Literal, NamedNode, Store, Triple
+
+from extractors.documents import Document, document_triples
+from extractors.facts import CandidateFact, EntityMention
+from kg import iris
+from kg.catalog import GraphDescription
+from kg.loading import LoadReport, replace_graph
+
+XSD = iris.PREFIXES["xsd"]
+RELATION_PROPERTIES = {
+    "OPERATES": "operates",
+    "OWNS": "owns",
+    "LOCATED_IN": "locatedIn",
+    "PRODUCES": "produces",
+    "PROCESSES": "processes",
+    "SUPPLIES": "supplies",
+    "PARTNERSHIP": "partnerOf",
+    "EXPORT_RESTRICTION": "restrictsExportOf",
+}
+# An extracted fact's attributes, as properties of its statement.
+ATTRIBUTE_PROPERTIES = {
+    "percentage": "sharePercent",
+    "status": "dealStatus",
+    "mineral": "mineralName",
+    "volume": "volume",
+    "capacity": "capacity",
+    "unit": "sourceUnit",
+    "start_year": "startYear",
+    "end_year": "endYear",
+    "measure": "restrictionMeasure",
+    "effective_date": "effectiveDateAsWritten",
+}
+ENTITY_CLASSES = {"ORGANIZATION": "Organization", "MINERAL": "Commodity", "FACILITY": "Facility",
+                  "LOCATION": "Place"}
+
+
+def graph_name(doc_id: str) -> str:
+    return f"doc-{iris.slug(doc_id)}"[:100]
+
+
+def entity_node(doc_id: str, mention: EntityMention) -> NamedNode:
+    """The linked entity, or a candidate entity of this document (never merged into one that exists)."""
+    if mention.iri:
+        return NamedNode(mention.iri)
+    return iris.entity("candidate", f"{iris.slug(doc_id)}/{mention.type.lower()}-{iris.slug(mention.name)}")
+
+
+def _decimal(value: float) -> Literal:
+    return Literal(f"{value:.4f}".rstrip("0").rstrip(".") or "0", datatype=NamedNode(XSD + "decimal"))
+
+
+def _integer(value: int) -> Literal:
+    return Literal(str(value), datatype=NamedNode(XSD + "integer"))
+
+
+def _attribute_literal(value: object) -> Literal:
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return _integer(value)
+    if isinstance(value, float):
+        return _decimal(value)
+    return Literal(str(value))
+
+
+def statement_node(doc_id: str, fact: CandidateFact) -> NamedNode:
+    key = f"{fact.predicate} {fact.subject.name} {fact.object.name} {fact.start_char}"
+    return iris.entity("statement", f"{iris.slug(doc_id)}/{hashlib.sha256(key.encode()).hexdigest()[:12]}")
+
+
+def document_fact_triples(document: Document, mentions: Sequence[EntityMention],
+                          facts: Iterable[CandidateFact], *, extracted_at: datetime | None = None) -> list[Triple]:
+    cm, rdf = iris.term, (lambda local: iris.ns("rdf", local))
+    doc_node = iris.document(document.doc_id)
+    when = Literal((extracted_at or datetime.now(UTC)).isoformat(), datatype=NamedNode(XSD + "dateTime"))
+    out = list(document_triples(document))
+    for mention in {(m.type, m.name, m.iri): m for m in mentions}.values():
+        node = entity_node(document.doc_id, mention)
+        out.append(Triple(node, cm("mentionedIn"), doc_node))
+        if mention.is_candidate:
+            out += [
+                Triple(node, rdf("type"), cm("CandidateEntity")),
+                Triple(node, rdf("type"), cm(ENTITY_CLASSES.get(mention.type, "CandidateEntity"))),
+                Triple(node, iris.ns("rdfs", "label"), Literal(mention.name)),
+                Triple(node, cm("entityType"), Literal(mention.type)),
+            ]
+    for fact in facts:
+        node = statement_node(document.doc_id, fact)
+        out += [
+            Triple(node, rdf("type"), rdf("Statement")),
+            Triple(node, rdf("type"), cm("ExtractedStatement")),
+            Triple(node, rdf("subject"), entity_node(document.doc_id, fact.subject)),
+            Triple(node, rdf("predicate"), cm(RELATION_PROPERTIES[fact.predicate])),
+            Triple(node, rdf("object"), entity_node(document.doc_id, fact.object)),
+            Triple(node, cm("relationType"), Literal(fact.predicate)),
+            Triple(node, cm("evidence"), Literal(fact.evidence)),
+            Triple(node, cm("charStart"), _integer(fact.start_char)),
+            Triple(node, cm("charEnd"), _integer(fact.end_char)),
+            Triple(node, cm("extractionConfidence"), _decimal(fact.confidence)),
+            Triple(node, cm("extractorVersion"), Literal(fact.extractor)),
+            Triple(node, cm("reviewStatus"), iris.concept("review-status", "candidate")),
+            Triple(node, iris.ns("prov", "wasDerivedFrom"), doc_node),
+            Triple(node, iris.ns("prov", "generatedAtTime"), when),
+        ]
+        for name, value in sorted(fact.attributes.items()):
+            if value is None:
+                continue
+            if name in ATTRIBUTE_PROPERTIES:
+                out.append(Triple(node, cm(ATTRIBUTE_PROPERTIES[name]), _attribute_literal(value)))
+            else:  # an attribute the ontology has no property for yet: kept, readable, not lost
+                out.append(Triple(node, cm("note"), Literal(f"{name}: {value}")))
+    return out
+
+
+def load_document_facts(store: Store, document: Document, mentions: Sequence[EntityMention],
+                        facts: Sequence[CandidateFact]) -> LoadReport:
+    """Replace the document's graph with what was extracted from it now (all or nothing, in the catalog)."""
+    return replace_graph(
+        store,
+        GraphDescription(
+            name=graph_name(document.doc_id),
+            title=f"Extracted from {document.title or document.doc_id}",
+            description=f"{len(facts)} candidate facts and the entities mentioned in one document, with evidence.",
+            license_url=document.licence if (document.licence or "").startswith("http") else None,
+            citation=document.title or document.doc_id,
+            source_url=document.url,
+            source_file=document.source_path,
+            rights=None if (document.licence or "").startswith("http") else (
+                document.licence or "The document's own terms apply; critmin keeps short evidence quotes."),
+        ),
+        document_fact_triples(document, mentions, facts),
+        records_read=1,
+    )
