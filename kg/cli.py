@@ -268,7 +268,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(f"critmin: skipped: {document}", file=sys.stderr)
             continue
         doc = nlp(document.text)
-        results.append(extract_document(nlp, document.doc_id, document.text, doc=doc))
+        # the JSON names a document by its file stem, as the format and our gold files do
+        stem = Path(document.source_path).stem if getattr(document, "source_path", None) else document.doc_id
+        results.append(extract_document(nlp, stem, document.text, doc=doc))
         if store is not None:
             report = load_document_facts(store, document, doc._.mentions or [], doc._.facts or [])
             print(f"critmin: {document.doc_id}: {len(doc._.facts or [])} candidate facts into {report.graph}",
