@@ -70,4 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import entities  # linked-data pages: /id/…, /graph/…, /ontology/…
 
     app.include_router(entities.router)
+    from api.routers import review  # /review: extracted facts to accept, reject or fix
+
+    app.include_router(review.router)
     return app

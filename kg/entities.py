@@ -201,6 +201,41 @@ class ListFacts:
 
 
 @dataclass
+class Evidence:
+    """One extracted statement about the entity: the relation, the other end, the sentence and its review status."""
+
+    statement: str
+    relation: str
+    role: str  # "subject" or "object": which end the entity is
+    other: Term
+    evidence: str | None
+    status: str | None  # candidate, accepted or rejected
+
+
+@dataclass
+class MentionedIn:
+    """A document that mentions the entity, with the extracted statements about it (kg/document_facts.py)."""
+
+    document: Term
+    statements: list[Evidence] = field(default_factory=list)
+
+
+def mentioned_in(store: Store, subject: NamedNode) -> list[MentionedIn]:
+    """The documents mentioning ``subject`` (at most 50) and the statements about it (at most 200), by document."""
+    documents = {r["doc"].value: MentionedIn(Term(r["doc"].value, _str(r["docLabel"])))
+                 for r in query(store, _rq("entity_mentioned_in"), subject=subject) if isinstance(r["doc"], NamedNode)}
+    for r in query(store, _rq("entity_extracted_statements"), subject=subject):
+        doc = _str(r["doc"]) or ""
+        entry = documents.setdefault(doc, MentionedIn(Term(doc, None)))
+        status = _str(r["status"])
+        entry.statements.append(Evidence(
+            statement=r["statement"].value, relation=r["relation"].value, role=r["role"].value,
+            other=Term(r["other"].value, _str(r["otherLabel"])), evidence=_str(r["evidence"]),
+            status=status.rsplit("/", 1)[-1] if status else None))
+    return list(documents.values())
+
+
+@dataclass
 class EntityDescription:
     iri: str
     kind: str | None  # "facility", "commodity", "country", "list" or None
@@ -217,6 +252,7 @@ class EntityDescription:
     commodity: CommodityFacts | None = None
     country: CountryFacts | None = None
     criticality_list: ListFacts | None = None
+    mentioned_in: list[MentionedIn] = field(default_factory=list)  # documents citing it, with evidence
 
 
 def _rq(name: str) -> str:
@@ -364,7 +400,7 @@ def describe_entity(store: Store, iri: str, *, inbound_page: int = 1, page_size:
         iri=iri, kind=kind, label=label, labels=labels, types=types, description=description,
         identifiers=identifiers, properties=properties,
         inbound=_inbound(store, subject, page=max(1, inbound_page), page_size=page_size),
-        same_as=same_as, graphs=graphs,
+        same_as=same_as, graphs=graphs, mentioned_in=mentioned_in(store, subject),
     )
     if kind == "facility":
         described.location = facility_location(store, subject)

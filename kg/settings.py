@@ -66,6 +66,14 @@ class Settings(BaseSettings):
             "vector world base map served by critmin itself and fetch no tiles."
         ),
     )
+    review_token: str = Field(
+        default="",
+        description=(
+            "Bearer token that review writes (POST /review/…/accept|reject|fix) must send; empty: review writes are "
+            "disabled. Until the partner-access issue brings accounts."
+        ),
+        repr=False,
+    )
     remote_endpoint_allowlist: list[str] = Field(
         default_factory=list,
         description=(

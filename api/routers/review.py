@@ -1,0 +1,158 @@
+"""Reviewing extracted facts: ``GET /review`` (HTML or JSON), ``GET /review.json`` and
+``POST /review/{path}/accept|reject|fix``, where ``{path}`` is the statement IRI's path after ``id/``
+(``statement/{doc}/{hash}``).
+
+Reads are public. Writes need ``Authorization: Bearer <review_token>`` (the setting; empty turns review writes off,
+403) until the partner-access issue brings accounts; a missing or wrong token is 401. The token is compared in
+constant time and never logged. Bodies are JSON or a form with ``reviewer``, ``note`` and, for a fix, ``subject``,
+``predicate``, ``object`` (IRIs, or a relation type for the predicate) and ``attributes`` (a JSON object). Every write
+is followed by ``publish_snapshot`` so SPARQL and the pages see it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.app import publish_snapshot
+from api.routers.home import render
+from api.urls import Urls
+from kg import iris
+from kg.document_facts import RELATION_PROPERTIES
+from kg.review import (
+    ACTIONS,
+    MAX_PAGE_SIZE,
+    STATUSES,
+    CandidatePage,
+    ReviewError,
+    UnknownStatementError,
+    accept,
+    fix,
+    list_candidates,
+    reject,
+)
+
+router = APIRouter(tags=["Review"])
+
+
+def _page(request: Request, status: str, relation: str | None, page: int, page_size: int) -> CandidatePage:
+    try:
+        return list_candidates(request.app.state.store, status=status, relation=relation or None, page=page,
+                               page_size=page_size)
+    except ReviewError as error:
+        raise HTTPException(400, str(error)) from error
+
+
+def _review_url(**params: object) -> str:
+    from urllib.parse import urlencode
+
+    kept = {k: v for k, v in params.items() if v not in (None, "")}
+    return "/review" + (f"?{urlencode(kept)}" if kept else "")
+
+
+def review_data(result: CandidatePage) -> dict[str, Any]:
+    urls = Urls()
+    rows = []
+    for c in result.candidates:
+        row = asdict(c)
+        row["path"] = c.statement[len(iris.ID):] if c.statement.startswith(iris.ID) else None
+        row["actions"] = {a: f"/review/{row['path']}/{a}" for a in ACTIONS} if row["path"] else {}
+        for name in ("statement", "subject", "predicate", "object", "document"):
+            row[f"{name}_url"] = urls.for_iri(getattr(c, name)) if getattr(c, name) else None
+        rows.append(row)
+    nav = {"status": result.status, "relation": result.relation, "page_size": result.page_size}
+    return {
+        "status": result.status, "relation": result.relation, "page": result.page, "pages": result.pages,
+        "page_size": result.page_size, "total": result.total, "candidates": rows,
+        "statuses": list(STATUSES), "relations": list(RELATION_PROPERTIES),
+        "previous": _review_url(**nav, page=result.page - 1) if result.page > 1 else None,
+        "next": _review_url(**nav, page=result.page + 1) if result.page < result.pages else None,
+        "json_url": "/review.json" + _review_url(**nav, page=result.page)[len("/review"):],
+    }
+
+
+@router.get("/review", summary="Extracted statements to review (HTML, or JSON by Accept or ?format=json)")
+def review_page(request: Request, status: str = "candidate", relation: str | None = None,
+                page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> Response:
+    return render(request, "review.html", review_data(_page(request, status, relation, page, page_size)))
+
+
+@router.get("/review.json", summary="Extracted statements to review, as JSON")
+def review_json(request: Request, status: str = "candidate", relation: str | None = None,
+                page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> Response:
+    return JSONResponse(review_data(_page(request, status, relation, page, page_size)))
+
+
+def require_review_token(request: Request) -> None:
+    """403 when review writes are off (empty ``review_token``), 401 without the right bearer token."""
+    expected = request.app.state.settings.review_token
+    if not expected:
+        raise HTTPException(403, "review writes are disabled: set the review_token setting (CRITMIN_REVIEW_TOKEN)")
+    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise HTTPException(401, "review writes need the header 'Authorization: Bearer <review_token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _body(request: Request) -> tuple[dict[str, Any], bool]:
+    """The request's fields, and whether it was a form (answered with a redirect back to the page)."""
+    if (request.headers.get("content-type") or "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError as error:
+            raise HTTPException(400, "the body is not valid JSON") from error
+        if not isinstance(body, dict):
+            raise HTTPException(400, "the body must be a JSON object")
+        return body, False
+    form = await request.form()
+    fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    if fields.get("attributes"):
+        try:
+            fields["attributes"] = json.loads(fields["attributes"])
+        except ValueError as error:
+            raise HTTPException(400, "attributes must be a JSON object") from error
+    return fields, True
+
+
+@router.post("/review/{path:path}/{action}", summary="Accept, reject or fix one extracted statement (bearer token)")
+async def review_decision(request: Request, path: str, action: str) -> Response:
+    if action not in ACTIONS:
+        raise HTTPException(404, f"unknown review action {action!r}; use {', '.join(ACTIONS)}")
+    require_review_token(request)
+    fields, is_form = await _body(request)
+    store, statement = request.app.state.store, iris.ID + path
+    attributes = fields.get("attributes")
+    if attributes is not None and not isinstance(attributes, dict):
+        raise HTTPException(400, "attributes must be an object")
+
+    def text(name: str) -> str | None:
+        value = fields.get(name)
+        if value is not None and not isinstance(value, str):
+            raise HTTPException(400, f"{name} must be text")
+        return value or None
+
+    reviewer, note = text("reviewer") or "", text("note")
+    try:
+        if action == "accept":
+            decision = await run_in_threadpool(accept, store, statement, reviewer=reviewer, note=note)
+        elif action == "reject":
+            decision = await run_in_threadpool(reject, store, statement, reviewer=reviewer, note=note)
+        else:
+            decision = await run_in_threadpool(
+                fix, store, statement, subject=text("subject"), predicate=text("predicate"), object=text("object"),
+                attributes=attributes, reviewer=reviewer, note=note)
+    except UnknownStatementError as error:
+        raise HTTPException(404, str(error)) from error
+    except ReviewError as error:
+        raise HTTPException(400, str(error)) from error
+    if decision.record is not None:
+        await run_in_threadpool(publish_snapshot, request.app)
+    if is_form and "application/json" not in (request.headers.get("accept") or ""):
+        return RedirectResponse(_review_url(status="candidate"), status_code=303)
+    return JSONResponse(asdict(decision))

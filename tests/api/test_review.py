@@ -1,0 +1,196 @@
+"""Reviewing extracted facts through the real app over a real store: listing, accept, reject, fix, the token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import NamedNode, Store
+
+from api.app import create_app
+from extractors.documents import read_document
+from extractors.nlp.pipeline import build_pipeline
+from kg import iris
+from kg.document_facts import load_document_facts
+from kg.review import CURATED
+from kg.settings import Settings
+from kg.store import open_store
+
+TOKEN = "test-review-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TEXT = ("Albemarle Corporation operates the Kemerton lithium hydroxide plant in Western Australia. "
+        "Pilbara Minerals operates the Pilgangoora mine in Australia. "
+        "Chile partners with Germany on lithium.")
+HOSTILE = 'he said "no" }} ; DROP ALL ; INSERT DATA { <x:a> <x:b> <x:c> } # \'\\'
+
+
+def make_store(tmp_path: Path) -> Path:
+    source = tmp_path / "lithium-news.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    document = read_document(source)
+    doc = build_pipeline()(document.text)
+    path = tmp_path / "store"
+    store = open_store(path)
+    load_document_facts(store, document, doc._.mentions, doc._.facts)
+    store.flush()
+    del store
+    return path
+
+
+def make_client(tmp_path: Path, token: str) -> TestClient:
+    return TestClient(create_app(Settings(store=make_store(tmp_path), query_workers=1, review_token=token)))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with make_client(tmp_path, TOKEN) as test_client:
+        yield test_client
+
+
+def store_of(client: TestClient) -> Store:
+    return client.app.state.store
+
+
+def dump(store: Store) -> set:
+    return set(store.quads_for_pattern(None, None, None, None))
+
+
+def candidate(client: TestClient, relation: str = "OPERATES", who: str = "Albemarle") -> dict:
+    rows = client.get("/review.json", params={"relation": relation}).json()["candidates"]
+    return next(r for r in rows if who in (r["subject_label"] or ""))
+
+
+def sparql_ask(client: TestClient, ask: str) -> bool:
+    response = client.get("/sparql", params={"query": ask}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return response.json()["boolean"]
+
+
+def test_listing_shows_candidates_with_evidence_labels_and_paging(client: TestClient) -> None:
+    data = client.get("/review.json").json()
+    assert data["status"] == "candidate" and data["total"] >= 3
+    row = candidate(client)
+    assert row["evidence"].startswith("Albemarle Corporation operates")
+    assert row["object_label"] == "Kemerton lithium hydroxide plant"
+    assert row["document"] == iris.document("lithium-news").value and row["confidence"] == 0.7
+    assert row["actions"]["accept"].startswith("/review/statement/")
+    paged = client.get("/review.json", params={"page_size": 1, "page": 2}).json()
+    assert len(paged["candidates"]) == 1 and paged["pages"] == data["total"] and paged["previous"]
+    only = client.get("/review.json", params={"relation": "PARTNERSHIP"}).json()
+    assert {c["relation"] for c in only["candidates"]} == {"PARTNERSHIP"}
+    assert client.get("/review.json", params={"status": "bogus"}).status_code == 400
+    page = client.get("/review")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "Albemarle Corporation operates the Kemerton" in page.text
+
+
+def test_accept_asserts_the_triple_in_the_curated_graph_visible_to_sparql(client: TestClient) -> None:
+    row = candidate(client)
+    ask = (f"ASK {{ GRAPH <{CURATED.value}> {{ <{row['subject']}> <{row['predicate']}> <{row['object']}> }} }}")
+    assert not sparql_ask(client, ask)
+    response = client.post(row["actions"]["accept"], json={"reviewer": "ann", "note": "checked the release"},
+                           headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted" and response.json()["record"]
+    assert sparql_ask(client, ask)
+    store = store_of(client)
+    assert len(list(store.quads_for_pattern(NamedNode(row["subject"]), NamedNode(row["predicate"]), None,
+                                            CURATED))) == 1
+    # the record names the statement; the statement is accepted in its own graph
+    records = list(store.quads_for_pattern(None, iris.ns("prov", "wasDerivedFrom"), NamedNode(row["statement"]),
+                                           CURATED))
+    assert len(records) == 1
+    assert list(store.quads_for_pattern(NamedNode(row["statement"]), iris.term("reviewStatus"),
+                                        iris.concept("review-status", "accepted"), NamedNode(row["graph"])))
+    # accepting again changes nothing
+    before = dump(store)
+    again = client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH)
+    assert again.status_code == 200 and again.json()["record"] is None
+    assert dump(store) == before
+    assert client.get("/review.json", params={"status": "accepted"}).json()["total"] == 1
+
+
+def test_reject_asserts_nothing_and_retracts_an_accepted_triple(client: TestClient) -> None:
+    row = candidate(client)
+    ask = f"ASK {{ <{row['subject']}> <{row['predicate']}> <{row['object']}> }}"
+    client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH)
+    assert sparql_ask(client, ask)
+    response = client.post(row["actions"]["reject"], data={"reviewer": "bob", "note": "wrong plant"},
+                           headers=AUTH | {"Accept": "application/json"})
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+    assert not sparql_ask(client, ask)
+    other = candidate(client, "PARTNERSHIP", "Chile")
+    client.post(other["actions"]["reject"], json={"reviewer": "bob"}, headers=AUTH)
+    assert not sparql_ask(client, f"ASK {{ <{other['subject']}> ?p <{other['object']}> }}")
+    assert client.get("/review.json", params={"status": "rejected"}).json()["total"] == 2
+    assert not any(g.value.startswith(iris.GRAPH + "review-staging-") for g in store_of(client).named_graphs())
+
+
+def test_fix_accepts_the_corrected_statement_and_keeps_the_original(client: TestClient) -> None:
+    row = candidate(client)
+    response = client.post(row["actions"]["fix"], headers=AUTH, json={
+        "reviewer": "cy", "predicate": "OWNS", "attributes": {"percentage": 49, "status": "completed"}})
+    assert response.status_code == 200, response.text
+    owns = iris.term("owns").value
+    assert sparql_ask(client, f"ASK {{ GRAPH <{CURATED.value}> {{ <{row['subject']}> <{owns}> <{row['object']}> }} }}")
+    assert not sparql_ask(client, f"ASK {{ <{row['subject']}> <{row['predicate']}> <{row['object']}> }}")
+    store = store_of(client)
+    # the original reification is untouched
+    assert list(store.quads_for_pattern(NamedNode(row["statement"]), iris.ns("rdf", "predicate"),
+                                        NamedNode(row["predicate"]), NamedNode(row["graph"])))
+    assert list(store.quads_for_pattern(None, iris.term("sharePercent"), None, CURATED))
+    bad = client.post(row["actions"]["fix"], headers=AUTH, json={"reviewer": "cy", "predicate": "LIKES"})
+    assert bad.status_code == 400
+    missing = client.post("/review/statement/nope/000000000000/accept", headers=AUTH, json={"reviewer": "cy"})
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401), ({"Authorization": "Bearer wrong"}, 401), ({"Authorization": TOKEN}, 401),
+])
+def test_writes_need_the_token_and_change_nothing_without_it(client: TestClient, headers: dict, status: int
+                                                            ) -> None:
+    row = candidate(client)
+    before = dump(store_of(client))
+    for action in ("accept", "reject", "fix"):
+        response = client.post(row["actions"][action], json={"reviewer": "eve"}, headers=headers)
+        assert response.status_code == status
+        assert TOKEN not in response.text
+    assert dump(store_of(client)) == before
+
+
+def test_writes_are_disabled_without_a_review_token(tmp_path: Path) -> None:
+    with make_client(tmp_path, "") as client:
+        row = candidate(client)
+        before = dump(store_of(client))
+        response = client.post(row["actions"]["accept"], json={"reviewer": "eve"}, headers={"Authorization": "Bearer "})
+        assert response.status_code == 403 and "review_token" in response.json()["detail"]
+        assert dump(store_of(client)) == before
+
+
+def test_a_hostile_note_is_stored_verbatim_and_changes_nothing_else(client: TestClient) -> None:
+    row = candidate(client)
+    store = store_of(client)
+    before = dump(store)
+    response = client.post(row["actions"]["reject"], json={"reviewer": HOSTILE, "note": HOSTILE}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    after = dump(store)
+    added, removed = after - before, before - after
+    notes = [q for q in added if q.predicate == iris.term("reviewNote")]
+    assert [q.object.value for q in notes] == [HOSTILE]
+    assert all(q.graph_name == CURATED for q in added - {q for q in added if q.predicate == iris.term("reviewStatus")})
+    assert {q.predicate for q in removed} == {iris.term("reviewStatus")}  # only the status swapped
+    assert len(before) - len(removed) + len(added) == len(after) and len(removed) == 1
+
+
+def test_entity_page_shows_mentioned_in_with_the_evidence(client: TestClient) -> None:
+    row = candidate(client)
+    page = client.get(row["subject_url"])
+    assert page.status_code == 200, page.text
+    assert "Mentioned in" in page.text
+    assert "Albemarle Corporation operates the Kemerton lithium hydroxide plant" in page.text
+    assert 'href="/id/document/lithium-news"' in page.text
+    data = client.get(row["subject_url"] + ".json").json()
+    assert data["mentioned_in"][0]["statements"][0]["status"] == "candidate"
