@@ -31,10 +31,23 @@ _NOT_NAMES = {
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "q1", "q2", "q3",
     "q4", "h1", "h2", "fy", "following", "according", "since", "while", "when", "if", "both", "all",
     "each", "first", "new", "one", "two", "three", "phase", "stage", "government", "state", "group", "said",
+    "mou", "jv", "memorandum",
 }
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
 _CAPITALISED = re.compile(r"^([A-Z][\w&'\-]*|[A-Z]{2,}\w*)$")
+# Nationality adjectives and generic plural nouns that open sentences ("Analysts said", "Chinese refiners").
+_DEMONYMS = set("african american asian australian belgian brazilian canadian chilean chinese congolese "
+                "european finnish french german indian indonesian japanese korean malaysian norwegian swedish "
+                "zimbabwean argentine argentinian british spanish italian russian saudi mexican peruvian".split())
+_GENERIC_OPENERS = set("analysts traders developers officials ministers refiners observers producers buyers sellers "
+                       "investors miners shareholders executives industry critics experts sources prices exports "
+                       "imports shipments some much many most several others other such".split())
+_DOCUMENT_WORDS = {"act", "law", "agreement", "regulation", "regulations", "treaty", "accord", "strategy",
+                   "initiative", "program", "programme", "plan", "bill", "decree", "code", "directive"}
+_EXCHANGES = {"NYSE", "ASX", "NASDAQ", "Nasdaq", "TSX", "TSXV", "LSE", "HKEX", "SZSE", "SSE", "JSE", "OTCQX", "KRX",
+              "AIM", "FRA", "XETRA"}
+_DATELINE_ENDS = {"-", "--", "\u2014", "\u2013", ":"}
 
 
 @Language.factory("cm_names", requires=["doc.ents", "doc.sents"], assigns=["doc.ents"])
@@ -47,24 +60,83 @@ class CandidateNames:
     person's name (after a title), a common sentence opener or a date word."""
 
     def __call__(self, doc: Doc) -> Doc:
-        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-        spans = []
+        datelines = self._datelines(doc)
+        spans = list(datelines)
+        taken = {i for ent in [*doc.ents, *datelines] for i in range(ent.start, ent.end)}
         for sent in doc.sents:
             i = sent.start
             while i < sent.end:
-                if i in taken or not _CAPITALISED.match(doc[i].text) or doc[i].lower_ in _NOT_NAMES:
+                if i in taken or not self._name_token(doc, i):
                     i += 1
                     continue
                 j = i + 1
-                while j < sent.end and j not in taken and _CAPITALISED.match(doc[j].text) \
-                        and doc[j].lower_ not in _NOT_NAMES:
-                    j += 1
+                while j < sent.end and j not in taken:
+                    if self._name_token(doc, j):
+                        j += 1
+                    elif _hyphen_join(doc, j) and j + 1 < sent.end and j + 1 not in taken \
+                            and self._name_token(doc, j + 1):
+                        j += 2
+                    else:
+                        break
                 if self._keep(doc, sent, i, j):
-                    spans.append(Span(doc, i, j, label=ORG, span_id="candidate"))
+                    label = LOC if self._place_context(doc, sent, i, j) else ORG
+                    spans.append(Span(doc, i, j, label=label, span_id="candidate"))
                 i = j
-        if spans:
-            doc.ents = filter_spans([*doc.ents, *spans])
+        kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)]
+        ents = _merge_names(doc, [_hyphen_extend(doc, ent) for ent in kept], spans)
+        if ents != list(doc.ents):
+            doc.ents = filter_spans(ents)
         return doc
+
+    @staticmethod
+    def _name_token(doc: Doc, i: int) -> bool:
+        token = doc[i]
+        if not _CAPITALISED.match(token.text) or token.lower_ in _NOT_NAMES or token.text in _EXCHANGES:
+            return False
+        # a ticker: "(NYSE: ALB)"
+        return not (i >= 2 and doc[i - 1].text == ":" and doc[i - 2].text in _EXCHANGES)
+
+    @staticmethod
+    def _place_context(doc: Doc, sent: Span, start: int, end: int) -> bool:
+        """A name after "near"/"outside", or after "in"/"at" and followed by ", <place>" or "in <place>" ("a plant
+        in Fort Worth, Texas", "near Bunbury in Western Australia"), is a place."""
+        before = doc[start - 1].lower_ if start > sent.start else ""
+        if before in {"near", "outside"}:
+            return True
+        if before not in {"in", "at", "from"} or end + 1 >= sent.end or doc[end].lower_ not in {",", "in"}:
+            return False
+        return any(e.start == end + 1 and e.label_ == LOC for e in doc.ents)
+
+    @staticmethod
+    def _datelines(doc: Doc) -> list[Span]:
+        """Place names before the dash or colon that opens a line ("CHARLOTTE, N.C. --", "Carson City, Nevada -",
+        "New Delhi, 15 January 2024:") are LOCATION candidates."""
+        out: list[Span] = []
+        for i in range(len(doc)):
+            if not (i == 0 or "\n" in doc[i - 1].text or "\n" in doc[i - 1].whitespace_):
+                continue
+            end = None
+            for j in range(i, min(len(doc), i + 10)):
+                text = doc[j].text
+                if text in _DATELINE_ENDS and (text == ":" or doc[j - 1].whitespace_):
+                    end = j
+                    break
+                if "\n" in text or text == "(" or (text.isalpha() and text.islower() and text != "and"):
+                    break
+            if end is None or end == i:
+                continue
+            k = i
+            while k < end:
+                if _CAPITALISED.match(doc[k].text) and doc[k].lower_ not in _MONTH_WORDS:
+                    m = k + 1
+                    while m < end and _CAPITALISED.match(doc[m].text) and doc[m].lower_ not in _MONTH_WORDS:
+                        m += 1
+                    if not any(e.start < m and k < e.end for e in doc.ents):
+                        out.append(Span(doc, k, m, label=LOC, span_id="dateline"))
+                    k = m
+                else:
+                    k += 1
+        return out
 
     @staticmethod
     def _keep(doc: Doc, sent: Span, start: int, end: int) -> bool:
@@ -72,10 +144,59 @@ class CandidateNames:
         after = doc[end].lower_ if end < len(doc) else ""
         if before in _TITLES or (after in {"said", "says"} and before in {",", ""} and end - start == 2):
             return False
+        words = {t.lower_ for t in doc[start:end]}
+        if end - start == 1 and words & (_DEMONYMS | _GENERIC_OPENERS):
+            return False
+        if doc[end - 1].lower_ in _DOCUMENT_WORDS:  # "Inflation Reduction Act", "Critical Minerals Agreement"
+            return False
         if start == sent.start and end - start == 1 and not doc[start].is_upper:
             return after in {"'s", ",", "has", "have", "will", "is", "was", "said", "says", "and", "signed",
                              "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
         return len(doc[start:end].text) > 2
+
+
+def _names_a_document(doc: Doc, ent: Span) -> bool:
+    """A company shape that is the start of a law's or agreement's title ("Critical Minerals Act")."""
+    return ent.label_ == ORG and not (ent.ent_id_ or ent.id_).startswith("http") and ent.end < len(doc) \
+        and doc[ent.end].text[:1].isupper() and doc[ent.end].lower_ in _DOCUMENT_WORDS
+
+
+def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Span]:
+    """A company name runs on over a capitalised word that starts a candidate ("LG Energy" + "Solution") and
+    starts at a capitalised commodity word just before it ("Lithium" + "Americas Corp.")."""
+    spans = sorted([*ents, *candidates], key=lambda e: e.start)
+    out: list[Span] = []
+    for span in spans:
+        if out and out[-1].end == span.start and not doc[out[-1].end - 1].is_punct:
+            last = out[-1]
+            last_id, span_id = last.ent_id_ or last.id_, span.ent_id_ or span.id_
+            joins = (last.label_ == ORG and not last_id.startswith("http") and span.label_ == ORG
+                     and span_id == "candidate") \
+                or (last.label_ == MIN and last.text[:1].isupper() and not last.text.isupper()
+                    and span.label_ == ORG and not span_id.startswith("http"))
+            if joins and _CAPITALISED.match(doc[span.start].text) and last.sent == span.sent:
+                out[-1] = Span(doc, last.start, span.end, label=ORG, span_id=last_id if last.label_ == ORG
+                               else span_id)
+                continue
+        out.append(span)
+    return out
+
+
+def _hyphen_join(doc: Doc, i: int) -> bool:
+    """``doc[i]`` is a hyphen written without spaces between two words ("Sibanye-Stillwater")."""
+    return doc[i].text == "-" and 0 < i < len(doc) - 1 and not doc[i - 1].whitespace_ and not doc[i].whitespace_
+
+
+def _hyphen_extend(doc: Doc, ent: Span) -> Span:
+    """A company name whose first word is glued to a capitalised word before it by a hyphen ("Li-Cycle Holdings")
+    starts at that word."""
+    start = ent.start
+    while start >= 2 and _hyphen_join(doc, start - 1) and _CAPITALISED.match(doc[start - 2].text) \
+            and ent.label_ == ORG and not (ent.ent_id_ or ent.id_).startswith("http"):
+        start -= 2
+    if start == ent.start:
+        return ent
+    return Span(doc, start, ent.end, label=ent.label_, span_id=ent.ent_id_ or ent.id_)
 
 
 # ---------------------------------------------------------------- quantities
@@ -85,10 +206,12 @@ _MASS = ["tonnes", "tonne", "tons", "ton", "t", "kt", "mt", "ktpa", "mtpa", "tpa
          "oz", "lb", "pounds", "dmtu", "kilotonnes", "tpy"]
 _ENERGY = ["gwh", "mwh", "gw", "mw", "twh"]
 _RATE = [[{"LOWER": {"IN": ["per", "a", "each"]}}, {"LOWER": {"IN": ["year", "annum", "yr"]}}],
-         [{"LOWER": {"IN": ["pa", "annually", "/year", "/yr"]}}], [{"ORTH": "/"}, {"LOWER": {"IN": ["year", "yr"]}}]]
+         [{"LOWER": {"IN": ["pa", "annually", "/year", "/yr"]}}],
+         [{"ORTH": "/"}, {"LOWER": {"IN": ["year", "yr", "y", "a"]}}]]
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
            "dec"]
+_MONTH_WORDS = set(_MONTHS)
 _YEAR = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
 _OF_WHAT = [{"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": ["lce", "lithium", "contained", "lithium-carbonate"]}},
             {"LOWER": {"IN": ["carbonate", "equivalent", "nickel", "cobalt", "copper"]}, "OP": "*"}]
@@ -167,29 +290,180 @@ def quantity_of(span: Span) -> Quantity:
 # ---------------------------------------------------------------- mentions
 @Language.factory("cm_mentions", requires=["doc.ents"], assigns=["doc._.mentions"])
 def make_mentions(nlp: Language, name: str) -> Mentions:
-    return Mentions()
+    return Mentions(nlp)
+
+
+# Words a facility's shape span may add after its site name: "Greenbushes lithium mine" is "Greenbushes".
+_FACILITY_WORDS = {
+    "mine", "mines", "refinery", "plant", "smelter", "project", "operation", "operations", "facility", "complex",
+    "deposit", "concentrator", "hub", "lithium", "hydroxide", "carbonate", "nickel", "cobalt", "copper", "graphite",
+    "rare", "earth", "earths", "spodumene", "-", "hard", "rock", "open", "pit", "underground", "anode", "cathode",
+    "battery", "recycling", "processing", "magnet", "conversion", "chemical", "chemicals", "precursor", "separation",
+    "hpal", "sulphate", "sulfate", "materials", "zinc", "tin", "uranium", "vanadium", "manganese", "gallium",
+    "germanium", "antimony", "tungsten", "gigafactory", "copper-cobalt", "nickel-cobalt",
+}
+# Mines and projects are known by their site name ("the Jadar lithium project" is Jadar); plants and refineries by
+# site and type as the text gives them ("Kemerton lithium hydroxide plant").
+_SITE_KINDS = {"mine", "project", "deposit", "operation"}
 
 
 class Mentions:
     """``doc._.mentions``: one EntityMention per entity, named by the graph's label when its pattern id is an IRI
-    (``set_names`` gives the labels), else by its own text (a candidate entity)."""
+    (``set_names`` gives the labels), else by its own text (a candidate entity).
 
-    def __init__(self) -> None:
+    Three links are made inside a document: a facility shape span ("Greenbushes lithium mine") that starts with a
+    graph facility's name and adds only type words takes that facility's IRI and label; an abbreviation in brackets
+    after a name ("Ministry of Commerce (MOFCOM)") and a leading part of an earlier name ("Tianqi" after "Tianqi
+    Lithium") are named as that entity. Dateline capitals ("CHARLOTTE") are written in title case."""
+
+    def __init__(self, nlp: Language | None = None) -> None:
         self.names: dict[str, str] = {}
+        self.links = Matcher(nlp.vocab) if nlp is not None else None
+        self.minerals = Matcher(nlp.vocab) if nlp is not None else None
 
     def set_names(self, names: dict[str, str]) -> None:
         self.names = dict(names)
 
+    def set_links(self, patterns: list[dict]) -> None:
+        """Graph facility patterns to look for inside facility shape spans."""
+        if self.links is None:
+            return
+        for pattern in patterns:
+            if not str(pattern.get("id", "")).startswith("http") or not isinstance(pattern.get("pattern"), list):
+                continue
+            if pattern.get("label") == FAC:
+                self.links.add(pattern["id"], [pattern["pattern"]])
+            elif pattern.get("label") == MIN and self.minerals is not None:
+                self.minerals.add(pattern["id"], [pattern["pattern"]])
+
     def __call__(self, doc: Doc) -> Doc:
-        doc._.mentions = [self.mention(ent) for ent in doc.ents]
+        inner = self._inner_links(doc)
+        mentions = [self.mention(ent, inner.get((ent.start, ent.end))) for ent in doc.ents]
+        doc._.mentions = self._facilities(self._aliases(doc, mentions))
+        doc.user_data["cm_facility_minerals"] = self._named_minerals(doc)
         return doc
 
-    def mention(self, ent: Span) -> EntityMention:
-        key = ent.ent_id_ or ent.id_
+    def _named_minerals(self, doc: Doc) -> dict[tuple[int, int], list[tuple[EntityMention, str]]]:
+        """The minerals a facility's own name gives ("Kemerton lithium hydroxide plant": Lithium hydroxide), each
+        with the word after it in the name ("plant", "processing")."""
+        out: dict[tuple[int, int], list[tuple[EntityMention, str]]] = {}
+        facilities = [e for e in doc.ents if e.label_ == FAC and len(e) > 1]
+        if self.minerals is None or not len(self.minerals) or not facilities:
+            return out
+        matches = [(doc.vocab.strings[m], s, e) for m, s, e in self.minerals(doc)]
+        for ent in facilities:
+            inside = filter_spans([Span(doc, s, e, label=iri) for iri, s, e in matches
+                                   if ent.start < s and e < ent.end])
+            for span in inside:
+                iri = span.label_
+                mention = EntityMention(self.names.get(iri, span.text), MIN, span.text, span.start_char,
+                                        span.end_char, iri=iri)
+                out.setdefault((ent.start, ent.end), []).append((mention, doc[span.end].lower_))
+        return out
+
+    @staticmethod
+    def _facilities(mentions: list[EntityMention]) -> list[EntityMention]:
+        """One name per facility in a document: a mine or project is named by its site ("Jadar"); the mentions of
+        one plant ("Kemerton lithium hydroxide plant", "Kemerton lithium hydroxide facility", "Kemerton") take the
+        fullest name, the first of the longest; any mention linked to the graph names them all."""
+        def site(name: str) -> str:
+            words = name.split()
+            while len(words) > 1 and (words[-1] in _FACILITY_WORDS or not words[-1][:1].isupper()):
+                words.pop()
+            return " ".join(words)
+
+        out = list(mentions)
+        groups: dict[tuple[str, bool], list[int]] = {}
+        for n, m in enumerate(out):
+            if m.type != FAC:
+                continue
+            words = m.name.split()
+            if m.iri is None and len(words) > 1 and words[-1] in _SITE_KINDS:
+                out[n] = m = EntityMention(site(m.name), m.type, m.text, m.start_char, m.end_char, iri=None)
+            bare = site(m.name) == m.name
+            groups.setdefault((site(m.name), bare), []).append(n)
+        for (name, bare), members in groups.items():
+            if bare:
+                continue
+            linked = [out[n] for n in members if out[n].iri]
+            pool = linked or sorted((out[n] for n in members), key=lambda m: -len(m.name.split()))
+            best = pool[0]
+            for n in [*members, *groups.get((name, True), [])]:
+                m = out[n]
+                if m.iri is None or m.iri == best.iri:
+                    out[n] = EntityMention(best.name, m.type, m.text, m.start_char, m.end_char, iri=best.iri)
+        return out
+
+    def _inner_links(self, doc: Doc) -> dict[tuple[int, int], str]:
+        if self.links is None or not len(self.links):
+            return {}
+        shapes = [e for e in doc.ents if e.label_ == FAC and not (e.ent_id_ or e.id_).startswith("http")]
+        if not shapes:
+            return {}
+        found: dict[tuple[int, int], tuple[int, str]] = {}
+        for match_id, start, end in self.links(doc):
+            for ent in shapes:
+                if start == ent.start and end < ent.end \
+                        and all(t.lower_ in _FACILITY_WORDS for t in doc[end:ent.end]):
+                    best = found.get((ent.start, ent.end))
+                    if best is None or end - start > best[0]:
+                        found[(ent.start, ent.end)] = (end - start, doc.vocab.strings[match_id])
+        return {key: iri for key, (_, iri) in found.items()}
+
+    def mention(self, ent: Span, link: str | None = None) -> EntityMention:
+        key = link or ent.ent_id_ or ent.id_
         iri = key if key.startswith("http") else None
         text = ent.text
-        name = self.names.get(iri, text) if iri else _clean_name(text)
+        if iri:
+            name = self.names.get(iri, text)
+        elif key == "dateline" and text.isupper():
+            name = text.title()
+        else:
+            name = _clean_name(text)
         return EntityMention(name, ent.label_, text, ent.start_char, ent.end_char, iri=iri)
+
+    @staticmethod
+    def _aliases(doc: Doc, mentions: list[EntityMention]) -> list[EntityMention]:
+        out = list(mentions)
+        ents = list(doc.ents)
+        for n, ent in enumerate(ents):  # "Name (ABBR)"
+            if n == 0 or ent.start < 2 or doc[ent.start - 1].text != "(" or ent.end >= len(doc) \
+                    or doc[ent.end].text != ")" or ents[n - 1].end != ent.start - 1:
+                continue
+            if ent.label_ == ORG and not out[n].iri and len(ent) == 1:
+                first = out[n - 1]
+                for m, other in enumerate(out):
+                    if other.text == out[n].text and other.type == ORG and not other.iri:
+                        out[m] = EntityMention(first.name, first.type, other.text, other.start_char,
+                                               other.end_char, iri=first.iri)
+        sites = {}
+        for m in out:
+            if m.type in {FAC, LOC}:
+                words = m.text.split()
+                while len(words) > 1 and (words[-1] in _FACILITY_WORDS or not words[-1][:1].isupper()):
+                    words.pop()
+                sites.setdefault(" ".join(words), m)
+                sites.setdefault(m.text, m)
+        for n, mention in enumerate(out):
+            if mention.type != ORG or mention.iri:
+                continue
+            if mention.text in sites:  # "Kemerton is ..." after "the Kemerton lithium hydroxide plant"
+                other = sites[mention.text]
+                out[n] = EntityMention(other.name, other.type, mention.text, mention.start_char, mention.end_char,
+                                       iri=other.iri)
+                continue
+            if len(mention.text.split()) != 1:
+                continue
+            # "Tianqi" for "Tianqi Lithium", "Huayou" for "Zhejiang Huayou Cobalt" (anywhere in the document)
+            fuller = [m for m in out if m.type == ORG and m.name != mention.name and len(m.name.split()) > 1
+                      and mention.text in re.split(r"[\s\-]+", m.name)]
+            starting = [m for m in fuller if re.match(re.escape(mention.text) + r"[\s\-]", m.name)]
+            names = {m.name for m in (starting or fuller)}
+            if len(names) == 1 or starting:
+                best = min(starting or fuller, key=lambda m: len(m.name))
+                out[n] = EntityMention(best.name, best.type, mention.text, mention.start_char, mention.end_char,
+                                       iri=best.iri)
+        return out
 
 
 def _clean_name(text: str) -> str:
@@ -220,7 +494,8 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
                                "source sources sourced offtaker")},
     "PARTNERSHIP": {"active": _forms("partner partners partnered partnering partnership partnerships collaborate "
                                      "collaborates collaborated collaboration alliance jv cooperate cooperation "
-                                     "co-operation mou venture")},
+                                     "co-operation mou venture agreement agreements accord memorandum forces "
+                                     "teamed")},
     "EXPORT_RESTRICTION": {"active": _forms("ban bans banned banning restrict restricts restricted restricting "
                                             "restriction restrictions control controls curb curbs curbed prohibit "
                                             "prohibits prohibited prohibition quota quotas tax duty duties levy "
@@ -235,6 +510,12 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
 _SIGNATURES = {"OPERATES": ({ORG}, {FAC}), "OWNS": ({ORG}, {ORG, FAC}), "PRODUCES": ({FAC}, {MIN}),
                "PROCESSES": ({FAC}, {MIN}), "SUPPLIES": ({ORG}, {ORG}), "PARTNERSHIP": ({ORG, LOC}, {ORG, LOC}),
                "EXPORT_RESTRICTION": ({LOC}, {MIN})}
+_OUTPUT_CUES = {"capacity", "nameplate", "commissioning", "commissioned", "ramp", "ramping", "ramp-up", "first",
+                "output", "tonnes", "tpa", "ktpa"}
+_GENERIC_DEALS = {"agreement", "agreements", "accord", "memorandum"}
+_PROCESS_WORDS = {"processing", "conversion", "refining", "separation", "recycling", "treatment"}
+_PLACE_FILLERS = {"the", "central", "northern", "southern", "eastern", "western", "north", "south", "east", "west",
+                  "state", "province", "region", "of"}
 _COMPLETED = set(_forms("completed completes complete completion closed closes finalised finalized owns owned "
                         "holds held acquired bought purchased"))
 _AGREED = set(_forms("agreed agrees agree signed sign signs entered definitive binding will to deal offer announced "
@@ -273,7 +554,7 @@ class Relations:
         quantities = list(doc.spans["cm_quantities"]) if "cm_quantities" in doc.spans else []
         for sent in doc.sents:
             ents = [e for e in doc.ents if sent.start <= e.start and e.end <= sent.end]
-            if len(ents) < 2:
+            if not ents:
                 continue
             sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end])
             for fact in sentence.facts():
@@ -338,9 +619,13 @@ class _Sentence:
     def facts(self):
         yield from self._located()
         yield from self._possessive_operates()
+        yield from self._named_products()
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
+            if relation == "PARTNERSHIP" and self.words[index - self.sent.start] in _GENERIC_DEALS \
+                    and self._other_deal():
+                continue  # "a supply agreement", "a sale agreement" are not partnerships
             for subject, obj, confidence in self._roles(index, relation, mode):
                 if subject.start == obj.start or self._hedged(min(subject.start, obj.start), index):
                     continue
@@ -410,26 +695,52 @@ class _Sentence:
         if subjects and objects:
             if relation == "OWNS" and objects[0].label_ not in object_types:
                 return
+            if relation in {"SUPPLIES", "OPERATES"}:  # "supply A and B", "runs the X and Y mines"
+                for obj in self._coordinated(objects[0]):
+                    yield subjects[0], obj, 0.7
+                return
             yield subjects[0], objects[0], 0.7
 
+    def _other_deal(self) -> bool:
+        return any(rel in {"SUPPLIES", "OWNS"} for _, rel, _ in self.triggers)
+
     def _partners(self, index: int):
+        """"a joint venture between A and B", "A signed an MoU with B and C", "A, B and C signed a partnership"."""
         types = {ORG, LOC}
         between = self._word_after(index, {"between"}, limit=4)
         if between is not None:
-            pair = self._of(types, after=between)[:2]
-            if len(pair) == 2:
-                yield pair[0], pair[1], 0.7
+            pair = self._of(types, after=between)[:1]
+            group = self._coordinated(pair[0]) if pair else []
+            if len(group) >= 2:
+                yield from self._pairs(group, 0.7)
                 return
         left = self._of(types, before=index)
         right_start = self._word_after(index, {"with"}, limit=6)
         right = self._of(types, after=right_start) if right_start is not None else []
         if left and right:
-            yield left[0], right[0], 0.7
+            for other in self._coordinated(right[0]):
+                yield left[0], other, 0.7
             return
-        if len(left) >= 2:  # "A and B formed a joint venture"
-            gap = self.doc[left[1].end:left[0].start]
-            if all(t.lower_ in {"and", ",", "&"} for t in gap):
-                yield left[1], left[0], 0.6
+        if len(left) >= 2:  # "A and B formed a joint venture", "A, B and C have signed an agreement"
+            group = self._coordinated_before(left[0])
+            if len(group) >= 2:
+                yield from self._pairs(group, 0.6)
+
+    def _coordinated_before(self, last: Span) -> list[Span]:
+        out = [last]
+        for ent in reversed([e for e in self.ents if e.end <= last.start]):
+            gap = self.doc[ent.end:out[0].start]
+            if ent.label_ in {ORG, LOC} and len(gap) <= 2 and all(t.lower_ in {"and", ",", "&"} for t in gap):
+                out.insert(0, ent)
+            else:
+                break
+        return out
+
+    @staticmethod
+    def _pairs(group: list[Span], confidence: float):
+        for n, first in enumerate(group):
+            for second in group[n + 1:]:
+                yield first, second, confidence
 
     def _attributes(self, index: int, relation: str, mode: str) -> dict:
         words = set(self.words)
@@ -483,25 +794,95 @@ class _Sentence:
             while i < self.sent.end and self.doc[i].lower_ in {",", "which", "is", "located", "situated", "based",
                                                                 "sits", "lies"}:
                 i += 1
-            if i < self.sent.end and self.doc[i].lower_ in {"in", "near", "at"}:
+            if i < self.sent.end and self.doc[i].lower_ in {"in", "near", "at", "outside"}:
                 i += 1
-                while i < self.sent.end and self.doc[i].lower_ in {"the", "central", "northern", "southern"}:
-                    i += 1
+                i = self._skip_fillers(i)
             elif i == ent.end or self.doc[ent.end].text != ",":
                 i = -1
             place = next((e for e in self.ents if e.start == i and e.label_ == LOC), None)
-            if place is not None:
+            while place is not None:
                 yield self._fact(ent, "LOCATED_IN", place, {}, 0.6)
+                place = self._wider_place(place)
             # "Australia's Greenbushes mine"
             previous = next((e for e in self.ents if e.end == ent.start - 1 and e.label_ == LOC
                              and self.doc[e.end].lower_ in {"'s", "’s"}), None)  # noqa: RUF001
             if previous is not None:
                 yield self._fact(ent, "LOCATED_IN", previous, {}, 0.5)
 
+    def _skip_fillers(self, i: int) -> int:
+        """Past "the", "central", "province of" ... but not into a place name ("Western Australia")."""
+        starts = {e.start for e in self.ents}
+        while i < self.sent.end and self.doc[i].lower_ in _PLACE_FILLERS and i not in starts:
+            i += 1
+        return i
+
+    def _wider_place(self, place: Span) -> Span | None:
+        """The place that contains ``place`` as the text writes it: "Fredrikstad, Norway", "near Bunbury in
+        Western Australia", "in the Pilbara region of Western Australia"."""
+        i = place.end
+        while i < self.sent.end and self.doc[i].lower_ in {"region", "province", "state", "district", "county",
+                                                            "territory", "area"}:
+            i += 1
+        if i >= self.sent.end or self.doc[i].lower_ not in {",", "in", "of"}:
+            return None
+        i += 1
+        i = self._skip_fillers(i)
+        wider = next((e for e in self.ents if e.start == i and e.label_ == LOC), None)
+        if wider is None or (self.doc[place.end].text == "," and self._list_follows(wider)):
+            return None
+        return wider
+
+    def _list_follows(self, place: Span) -> bool:
+        """``place`` is an item of a list ("in Ontario, New York, Arizona and Alabama"), not a containing place."""
+        return place.end < self.sent.end and self.doc[place.end].lower_ in {",", "and", "or"} \
+            and any(e.start in {place.end + 1, place.end + 2} and e.label_ == LOC for e in self.ents)
+
+    def _named_products(self):
+        """A facility named after its product makes it ("the Kemerton lithium hydroxide plant": PRODUCES Lithium
+        hydroxide; "a rare earths processing facility": PROCESSES) when the sentence gives a capacity just before
+        the name ("a 50,000 t/y lithium hydroxide plant") or speaks of production."""
+        named = self.doc.user_data.get("cm_facility_minerals") or {}
+        for ent in self.ents:
+            found = named.get((ent.start, ent.end))
+            if ent.label_ != FAC or not found:
+                continue
+            capacity = next((q for q in self.quantities if q.label_ in {"RATE", "ENERGY"}
+                             and 0 <= ent.start - q.end <= 3), None)
+            if capacity is None:
+                capacity = next((q for q in self.quantities if q.label_ in {"RATE", "ENERGY"}
+                                 and ent.start <= q.start < ent.end), None)
+            producing = any(rel in {"PRODUCES", "PROCESSES"} for _, rel, _ in self.triggers) \
+                or not _OUTPUT_CUES.isdisjoint(self.words)
+            if capacity is None and not producing:
+                continue  # a name alone ("operates the Kemerton lithium hydroxide plant") states no output
+            attributes: dict = {}
+            if capacity is not None:
+                quantity = quantity_of(capacity)
+                attributes = {"capacity": quantity.value, "unit": quantity.unit}
+            subject = self._mention(ent)
+            for mineral, after in found:
+                relation = "PROCESSES" if after in _PROCESS_WORDS else "PRODUCES"
+                yield CandidateFact(subject, relation, mineral, attributes, evidence=self.sent.text,
+                                    start_char=self.sent.start_char, end_char=self.sent.end_char, confidence=0.5)
+
     def _possessive_operates(self):
         for ent in self.ents:
             if ent.label_ != FAC:
                 continue
+            before = ent.start - 1
+            while before > self.sent.start and self.doc[before].lower_ in {"own", "new", "existing", "flagship"}:
+                before -= 1
+            if before >= self.sent.start and self.doc[before].lower_ in {"its", "their"}:
+                # "Albemarle said its Kemerton plant ...": the sentence's first organisation
+                owner = next((e for e in self.ents if e.label_ == ORG and e.end <= before), None)
+                if owner is not None and not self._hedged(owner.start, ent.start):
+                    yield self._fact(owner, "OPERATES", ent, {}, 0.5)
+            # "the Albemarle-operated Kemerton plant"
+            if ent.start >= 3 and self.doc[ent.start - 1].lower_ in {"operated", "run", "managed"} \
+                    and self.doc[ent.start - 2].text == "-":
+                owner = next((e for e in self.ents if e.label_ == ORG and e.end == ent.start - 2), None)
+                if owner is not None:
+                    yield self._fact(owner, "OPERATES", ent, {}, 0.6)
             owner = next((e for e in self.ents if e.end == ent.start - 1 and e.label_ == ORG
                           and self.doc[e.end].lower_ in {"'s", "’s"}), None)  # noqa: RUF001
             if owner is not None and not self._hedged(owner.start, ent.start):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kg.search import label_rows
 
-PATTERNS_VERSION = "cm.graph_patterns.v1"
+PATTERNS_VERSION = "cm.graph_patterns.v2"
 PATTERN_FOLDER = Path(__file__).with_name("patterns")
 LABEL_OF_KIND = {"commodity": "MINERAL", "country": "LOCATION", "place": "LOCATION", "facility": "FACILITY",
                  "organisation": "ORGANIZATION"}
@@ -54,8 +54,10 @@ def patterns_from_rows(rows: Iterable[tuple[str, str, bool, str, int]]) -> list[
     out: list[dict] = []
     seen: set[tuple[str, str]] = set()
     names: dict[str, str] = {}
-    for iri, label, _primary, kind, _popularity in rows:
+    for iri, label, _primary, kind, _popularity in _with_variants(rows):
         entity_label = LABEL_OF_KIND.get(kind)
+        if kind == "place" and label.split()[-1:] == ["Union"]:
+            entity_label = "ORGANIZATION"  # a union of states acts (signs, restricts) as an organisation
         label = " ".join(label.split())
         if entity_label is None or not label or "/" in label or "(" in label:
             continue
@@ -78,6 +80,20 @@ def patterns_from_rows(rows: Iterable[tuple[str, str, bool, str, int]]) -> list[
         pattern = [{attribute: t if exact else t.casefold()} for t in tokens]
         out.append({"label": entity_label, "pattern": pattern, "id": iri, "name": names[iri]})
     return out
+
+
+_INVERTED = re.compile(r"^(?P<head>[^,]+), (?P<tail>.+ (of|of the))$")
+
+
+def _with_variants(rows: Iterable[tuple[str, str, bool, str, int]]) -> Iterator[tuple[str, str, bool, str, int]]:
+    """Each row, then for an inverted country label ("Korea, Republic of") its prose order ("Republic of Korea").
+    The primary label stays first, so names are unchanged."""
+    for row in rows:
+        yield row
+        iri, label, _primary, kind, popularity = row
+        match = _INVERTED.match(" ".join(label.split()))
+        if kind == "country" and match:
+            yield iri, f"{match['tail']} {match['head']}", False, kind, popularity
 
 
 def graph_patterns(store) -> list[dict]:

@@ -37,7 +37,9 @@ def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG)
             names.setdefault(pattern["id"], name)
         cleaned.append(pattern)
     nlp.get_pipe("cm_entities").add_patterns(cleaned)
-    nlp.get_pipe("cm_mentions").set_names(names)
+    mentions = nlp.get_pipe("cm_mentions")
+    mentions.set_names(names)
+    mentions.set_links(cleaned)
     return nlp
 
 

@@ -21,6 +21,9 @@ ROWS = [
     (C + "commodity/lithium-hydroxide", "Lithium hydroxide", True, "commodity", 1),
     (C + "country/CHN", "China", True, "country", 1),
     (C + "country/AUS", "Australia", True, "country", 1),
+    (C + "country/KOR", "South Korea", True, "country", 1),
+    (C + "country/KOR", "Korea, Republic of", False, "country", 1),
+    (C + "place/eu", "European Union", True, "place", 1),
     (C + "facility/greenbushes", "Greenbushes Mine", True, "facility", 1),
     (C + "facility/greenbushes", "Greenbushes", False, "facility", 1),
 ]
@@ -45,8 +48,20 @@ CASES = [
     ("Talison Lithium, in which Tianqi Lithium holds 51%, is based in Perth.",
      ("OWNS", "Tianqi Lithium", "Talison Lithium")),
     ("The Greenbushes mine in Australia is the largest hard-rock mine.",
-     ("LOCATED_IN", "Greenbushes mine", "Australia")),
-    ("Australia's Greenbushes mine shipped ore.", ("LOCATED_IN", "Greenbushes mine", "Australia")),
+     ("LOCATED_IN", "Greenbushes Mine", "Australia")),
+    ("Australia's Greenbushes mine shipped ore.", ("LOCATED_IN", "Greenbushes Mine", "Australia")),
+    ("Crews reached the Brenton cathode plant near Oakvale, Queensland.",
+     ("LOCATED_IN", "Brenton cathode plant", "Queensland")),
+    ("The Brenton cathode plant in the Pilbara region of Western Australia restarted.",
+     ("LOCATED_IN", "Brenton cathode plant", "Western Australia")),
+    ("Zephyr Metals Ltd said its Brenton cathode plant was on schedule.",
+     ("OPERATES", "Zephyr Metals Ltd", "Brenton cathode plant")),
+    ("Output at the Zephyr Metals-operated Brenton cathode plant rose.",
+     ("OPERATES", "Zephyr Metals", "Brenton cathode plant")),
+    ("Zephyr Metals Ltd is building the 30,000 t/y Brenton lithium hydroxide plant.",
+     ("PRODUCES", "Brenton lithium hydroxide plant", "Lithium hydroxide")),
+    ("Commissioning of the Brenton spodumene processing facility began.",
+     ("PROCESSES", "Brenton spodumene processing facility", "Spodumene concentrate")),
     ("Greenbushes produced 1.4 million tonnes of spodumene concentrate.",
      ("PRODUCES", "Greenbushes Mine", "Spodumene concentrate")),
     ("Spodumene concentrate is produced at Greenbushes.", ("PRODUCES", "Greenbushes Mine", "Spodumene concentrate")),
@@ -58,6 +73,14 @@ CASES = [
     ("Tesla will buy lithium hydroxide from Piedmont Lithium.", ("SUPPLIES", "Piedmont Lithium", "Tesla")),
     ("Rio Tinto and Glencore Group formed a joint venture.", ("PARTNERSHIP", "Rio Tinto", "Glencore Group")),
     ("Rio Tinto signed a partnership with Glencore Group.", ("PARTNERSHIP", "Rio Tinto", "Glencore Group")),
+    ("Zephyr Metals Ltd will supply spodumene concentrate to Tesla and Orbis Cells Ltd from 2026.",
+     ("SUPPLIES", "Zephyr Metals Ltd", "Orbis Cells Ltd")),
+    ("Zephyr Metals Ltd runs the Brenton mine and the Oakvale mine.", ("OPERATES", "Zephyr Metals Ltd", "Oakvale")),
+    ("Zephyr Metals Ltd signed an MoU with Tesla and Orbis Cells Ltd on cobalt.",
+     ("PARTNERSHIP", "Zephyr Metals Ltd", "Orbis Cells Ltd")),
+    ("Zephyr Metals Ltd, Tesla and Orbis Cells Ltd signed a cooperation agreement.",
+     ("PARTNERSHIP", "Tesla", "Orbis Cells Ltd")),
+    ("Australia and China signed an accord on cobalt.", ("PARTNERSHIP", "Australia", "China")),
     ("China banned exports of gallium from August 1, 2023.", ("EXPORT_RESTRICTION", "China", "Gallium")),
     ("Export controls on germanium were imposed by China in 2023.", ("EXPORT_RESTRICTION", "China", "Germanium")),
 ]
@@ -74,6 +97,8 @@ def test_relation_found(nlp, text, expected):
     "Rio Tinto is in talks to buy Arcadium Lithium.",
     "Albemarle Corporation no longer operates the Kemerton plant.",
     "China could ban exports of gallium.",
+    "Zephyr Metals Ltd and Tesla may sign an agreement.",
+    "Zephyr Metals Ltd may sell its Brenton cathode plant.",
 ])
 def test_negated_or_hedged_yields_no_fact(nlp, text):
     assert relations(nlp, text) == []
@@ -112,3 +137,95 @@ def test_cli_json_shape(tmp_path, capsys):
                                     {"type": "FACILITY", "name": "Kemerton plant", "mentions": 1}],
                        "relations": [{"type": "OPERATES", "subject": "Albemarle Corporation",
                                       "object": "Kemerton plant", "attributes": {}}]}]
+
+
+def names(nlp, text):
+    return {(m["type"], m["name"]) for m in extract_document(nlp, "t", text)["entities"]}
+
+
+def test_dateline_is_a_location_and_ticker_is_not_a_name(nlp):
+    found = names(nlp, "Quarry news\n\nREDCLIFF, Alta. -- Zephyr Metals Ltd (TSX: ZPH) opened an office.")
+    assert ("LOCATION", "Redcliff") in found
+    assert ("ORGANIZATION", "Zephyr Metals Ltd") in found
+    assert not {n for t, n in found if n in {"TSX", "ZPH", "REDCLIFF"}}
+
+
+def test_demonyms_and_generic_openers_are_not_organisations(nlp):
+    found = names(nlp, "Brokers noted the rally. Analysts said Canadian buyers were cautious.")
+    assert not {n for t, n in found if t == "ORGANIZATION"}
+
+
+def test_hyphenated_company_name_is_one_name(nlp):
+    assert ("ORGANIZATION", "Alder-Brook Metals") in names(nlp, "Alder-Brook Metals opened the Kemerton plant.")
+
+
+def test_shape_span_containing_a_graph_facility_takes_its_label(nlp):
+    found = names(nlp, "Output at the Greenbushes lithium mine rose.")
+    assert ("FACILITY", "Greenbushes Mine") in found
+
+
+def test_bracketed_abbreviation_and_short_form_take_the_full_name(nlp):
+    result = extract_document(nlp, "t", "Zephyr Metals Ltd (ZML) raised funds. ZML and Zephyr expect growth.")
+    orgs = [e for e in result["entities"] if e["type"] == "ORGANIZATION"]
+    assert [(e["name"], e["mentions"]) for e in orgs] == [("Zephyr Metals Ltd", 4)]
+
+
+def test_name_in_place_context_is_a_location(nlp):
+    found = names(nlp, "The smelter near Dunmore was sold. Zephyr Metals Ltd built a plant in Oakvale, Australia.")
+    assert {("LOCATION", "Dunmore"), ("LOCATION", "Oakvale")} <= found
+
+
+def test_state_gazetteer(nlp):
+    assert ("LOCATION", "Texas") in names(nlp, "Zephyr Metals Ltd will expand in Texas.")
+
+
+def test_inverted_country_label_matches_in_prose_order(nlp):
+    assert ("LOCATION", "South Korea") in names(nlp, "The Republic of Korea joined the group.")
+
+
+def test_union_of_states_is_an_organisation(nlp):
+    assert ("ORGANIZATION", "European Union") in names(nlp, "The European Union signed the accord.")
+
+
+def test_project_is_named_by_site_and_plant_mentions_share_the_fullest_name(nlp):
+    result = extract_document(nlp, "t", "Zephyr Metals Ltd owns the Oakvale lithium project. The Brenton cathode "
+                                        "plant opened in May. Output at the Brenton plant rose.")
+    facilities = {e["name"] for e in result["entities"] if e["type"] == "FACILITY"}
+    assert facilities == {"Oakvale", "Brenton cathode plant"}
+
+
+def test_listed_places_are_not_nested():
+    nlp = build_pipeline(patterns=patterns_from_rows(ROWS))
+    found = relations(nlp, "The Brenton cathode plant in Queensland, Nevada and Ontario restarted.")
+    assert ("LOCATED_IN", "Brenton cathode plant", "Queensland") in found
+    assert ("LOCATED_IN", "Brenton cathode plant", "Nevada") not in found
+
+
+def test_capacity_before_a_named_plant(nlp):
+    result = extract_document(nlp, "t", "Zephyr Metals Ltd is building the 30,000 t/y Brenton lithium hydroxide plant.")
+    produces = [r for r in result["relations"] if r["type"] == "PRODUCES"]
+    assert produces[0]["attributes"]["capacity"] == 30000
+
+
+def test_supply_agreement_is_not_a_partnership(nlp):
+    found = relations(nlp, "Zephyr Metals Ltd signed a supply agreement with Tesla for spodumene concentrate.")
+    assert ("SUPPLIES", "Zephyr Metals Ltd", "Tesla") in found
+    assert not [r for r in found if r[0] == "PARTNERSHIP"]
+
+
+def test_company_name_runs_over_following_and_leading_capitalised_words(nlp):
+    found = names(nlp, "Orbis Energy Solution and Cobalt Ridge Holdings signed a deal.")
+    assert {("ORGANIZATION", "Orbis Energy Solution"), ("ORGANIZATION", "Cobalt Ridge Holdings")} <= found
+
+
+def test_site_word_and_contained_word_aliases(nlp):
+    result = extract_document(nlp, "t", "Orbis Cells Ltd opened the Brenton cathode plant. Brenton will run two "
+                                        "lines, and Cells is the sole customer.")
+    by_name = {e["name"]: e for e in result["entities"]}
+    assert by_name["Brenton cathode plant"]["mentions"] == 2
+    assert by_name["Orbis Cells Ltd"]["mentions"] == 2
+
+
+def test_laws_and_agreements_are_not_organisations(nlp):
+    found = names(nlp, "The Zephyr Critical Minerals Act and the Brenton Trade Agreement took effect.")
+    assert not {n for t, n in found if t == "ORGANIZATION"}
