@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
 from extractors.feeds.base import Feed
 from kg import iris
@@ -34,7 +34,7 @@ from kg.catalog import (
     problem_node,
     rejected_row_count,
 )
-from kg.rq import load_query
+from kg.rq import fill_update, load_query
 from kg.settings import PROJECT_ROOT, ontology_dir
 
 SOFTWARE_VERSION = "0.1.0"
@@ -143,7 +143,7 @@ def _swap_in(
         commit = load_query(__file__, "remove_catalog_entry", suffix=".ru") + " ;\n"
         commit += load_query(__file__, "commit_graph", suffix=".ru")
         iris_by_name = _catalog_entry_iris(description.name)
-        store.update(_fill(commit, staged_catalog=staged_catalog, marker=marker, **iris_by_name))
+        store.update(fill_update(commit, staged_catalog=staged_catalog, marker=marker, **iris_by_name))
     except BaseException:
         recover_interrupted_loads(store)
         raise
@@ -182,7 +182,7 @@ def recover_interrupted_loads(store: Store) -> list[str]:
                 name = quad.object.value.removeprefix(iris.GRAPH)
                 if store.contains_named_graph(quad.object):
                     store.remove_graph(quad.object)
-                store.update(_fill(load_query(__file__, "remove_catalog_entry", suffix=".ru"),
+                store.update(fill_update(load_query(__file__, "remove_catalog_entry", suffix=".ru"),
                                    **_catalog_entry_iris(name)))
                 removed.append(name)
     for graph in staging:
@@ -193,14 +193,6 @@ def recover_interrupted_loads(store: Store) -> list[str]:
 def count_triples(store: Store, graph: NamedNode) -> int:
     rows = list(store.query(load_query(__file__, "count_triples"), substitutions={Variable("graph"): graph}))
     return int(rows[0]["triples"].value) if rows else 0
-
-
-def _fill(template: str, **iris_by_name: NamedNode | str) -> str:
-    """Put our own minted IRIs (and one IRI prefix string) into an update template; see replace_graph.ru."""
-    text = template
-    for name, value in sorted(iris_by_name.items(), key=lambda item: -len(item[0])):
-        text = text.replace("$" + name, str(value) if isinstance(value, NamedNode) else str(Literal(value)))
-    return text
 
 
 def _in_graph(triples: Iterable[Triple], graph: NamedNode) -> list[Quad]:

@@ -38,7 +38,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg import iris
 from kg.document_facts import ATTRIBUTE_PROPERTIES, RELATION_PROPERTIES, _attribute_literal
-from kg.rq import load_query
+from kg.rq import fill_update, load_query
 from kg.store import query
 
 CURATED = iris.graph("curated")
@@ -174,10 +174,9 @@ def _find(store: Store, statement_iri: str) -> _Found:
     return _Found(node, row["graph"], row["subject"], row["predicate"], row["object"], _status_name(row["status"]))
 
 
-def _iri(node: NamedNode) -> str:
+def _check_iri(node: NamedNode) -> None:
     if not isinstance(node, NamedNode) or _UNSAFE_IRI.search(node.value):
         raise ReviewError(f"refusing to write an unsafe IRI: {node!r}")
-    return f"<{node.value}>"
 
 
 def _text(value: str | None, what: str) -> Literal | None:
@@ -223,16 +222,16 @@ def _apply(store: Store, found: _Found, *, action: str, status: str, reviewer: s
         for name, value in sorted((attributes or {}).items()):
             if value is not None:
                 quads.append(Quad(record, cm(ATTRIBUTE_PROPERTIES[name]), _attribute_literal(value), staging))
-    placeholders = {
-        "curated": _iri(CURATED), "statement": _iri(found.statement), "document": _iri(found.graph),
-        "status": _iri(status_iri(status)), "staging": _iri(staging),
-    }
-    update = re.sub(r"\$(\w+)", lambda m: placeholders[m.group(1)], load_query(__file__, "review_apply", suffix=".ru"))
+    nodes = {"curated": CURATED, "statement": found.statement, "document": found.graph,
+             "status": status_iri(status), "staging": staging}
+    for node in nodes.values():
+        _check_iri(node)
+    update = fill_update(load_query(__file__, "review_apply", suffix=".ru"), **nodes)
     store.extend(quads)
     try:
         store.update(update, prefixes=iris.PREFIXES)
     except Exception:
-        store.update(f"DROP SILENT GRAPH {placeholders['staging']}")
+        store.remove_graph(staging)
         raise
     triple = tuple(t.value for t in asserted) if asserted is not None else None  # type: ignore[attr-defined]
     return Decision(found.statement.value, action, status, record.value, triple)  # type: ignore[arg-type]

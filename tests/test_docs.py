@@ -7,7 +7,7 @@ import pytest
 from pyoxigraph import NamedNode, Store
 
 from kg.iris import PREFIXES
-from kg.loading import _fill
+from kg.rq import fill_update
 from kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,4 +39,4 @@ def test_every_query_file_parses(path: Path) -> None:
 def test_every_update_file_parses_once_filled(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     names = set(re.findall(r"\$(\w+)", text))
-    Store().update(_fill(text, **{name: NamedNode(f"http://example.org/{name}") for name in names}))
+    Store().update(fill_update(text, **{name: NamedNode(f"http://example.org/{name}") for name in names}))
