@@ -7,12 +7,23 @@ asserted triple, so a candidate never shows in the union graph as if it were tru
 classic reification about 1,000 times faster than over RDF 1.2 reifiers. Each statement keeps the evidence sentence,
 its character offsets in the document text, the extractor version, the confidence and its review status
 (``candidate`` until a reviewer accepts or rejects it).
+
+Extracting a document again replaces its graph, but not its reviewers' work. A statement's IRI is a hash of its
+predicate, subject and object names and sentence offset, so the same fact found again gets the same IRI, and
+``load_document_facts`` writes the status of that statement's latest curation record in ``cmg:curated``
+(``accepted`` after an accept or a fix, ``rejected`` after a reject) instead of ``candidate``; it reads them with one
+bound query (``prior_review_statuses.rq``). A statement the new extraction no longer finds loses nothing in
+``cmg:curated``: its curation records stay as history, and a triple a reviewer accepted from it stays asserted there,
+because a reviewer judged the fact true and a changed document (or extractor) is not a reason to retract it. Such a
+record then names a statement no document graph holds; rejecting it again needs the statement back.
+The statuses are read just before the graph is replaced; nothing can decide in between, because ``critmin extract
+--load`` holds the store's lock (the server, where decisions are made, cannot run meanwhile).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Store, Triple
@@ -22,6 +33,8 @@ from extractors.facts import CandidateFact, EntityMention
 from kg import iris
 from kg.catalog import GraphDescription
 from kg.loading import LoadReport, replace_graph
+from kg.rq import load_query
+from kg.store import query
 
 XSD = iris.PREFIXES["xsd"]
 RELATION_PROPERTIES = {
@@ -82,11 +95,40 @@ def _attribute_literal(value: object) -> Literal:
 
 def statement_node(doc_id: str, fact: CandidateFact) -> NamedNode:
     key = f"{fact.predicate} {fact.subject.name} {fact.object.name} {fact.start_char}"
-    return iris.entity("statement", f"{iris.slug(doc_id)}/{hashlib.sha256(key.encode()).hexdigest()[:12]}")
+    return iris.entity("statement", f"{statement_prefix(doc_id)}{hashlib.sha256(key.encode()).hexdigest()[:12]}")
+
+
+def statement_prefix(doc_id: str) -> str:
+    """The path of the document's statement IRIs below ``statement/``, up to the hash (ends with ``/``)."""
+    return f"{iris.slug(doc_id)}/"
+
+
+# The status a statement has after each kind of decision (kg/review.py: a fix accepts the corrected statement).
+STATUS_AFTER_ACTION = {"accept": "accepted", "fix": "accepted", "reject": "rejected"}
+
+
+def prior_review_statuses(store: Store, doc_id: str) -> dict[str, str]:
+    """Statement IRI -> status after its latest review decision, for the statements of one document ever reviewed.
+
+    >>> prior_review_statuses(Store(), "lithium-news")
+    {}
+    """
+    prefix = Literal(iris.entity("statement", statement_prefix(doc_id)).value)
+    statuses: dict[str, str] = {}
+    for row in query(store, load_query(__file__, "prior_review_statuses"), curated=iris.graph("curated"),
+                     prefix=prefix):
+        statement = row["statement"].value
+        if statement not in statuses:  # rows come newest first per statement
+            action = row["action"].value.rsplit("/", 1)[-1]
+            if action in STATUS_AFTER_ACTION:
+                statuses[statement] = STATUS_AFTER_ACTION[action]
+    return statuses
 
 
 def document_fact_triples(document: Document, mentions: Sequence[EntityMention],
-                          facts: Iterable[CandidateFact], *, extracted_at: datetime | None = None) -> list[Triple]:
+                          facts: Iterable[CandidateFact], *, extracted_at: datetime | None = None,
+                          statuses: Mapping[str, str] | None = None) -> list[Triple]:
+    """The document graph's triples; ``statuses`` (statement IRI -> status name) keeps earlier review decisions."""
     cm, rdf = iris.term, (lambda local: iris.ns("rdf", local))
     doc_node = iris.document(document.doc_id)
     when = Literal((extracted_at or datetime.now(UTC)).isoformat(), datatype=NamedNode(XSD + "dateTime"))
@@ -115,7 +157,8 @@ def document_fact_triples(document: Document, mentions: Sequence[EntityMention],
             Triple(node, cm("charEnd"), _integer(fact.end_char)),
             Triple(node, cm("extractionConfidence"), _decimal(fact.confidence)),
             Triple(node, cm("extractorVersion"), Literal(fact.extractor)),
-            Triple(node, cm("reviewStatus"), iris.concept("review-status", "candidate")),
+            Triple(node, cm("reviewStatus"), iris.concept("review-status",
+                                                          (statuses or {}).get(node.value, "candidate"))),
             Triple(node, iris.ns("prov", "wasDerivedFrom"), doc_node),
             Triple(node, iris.ns("prov", "generatedAtTime"), when),
         ]
@@ -131,7 +174,9 @@ def document_fact_triples(document: Document, mentions: Sequence[EntityMention],
 
 def load_document_facts(store: Store, document: Document, mentions: Sequence[EntityMention],
                         facts: Sequence[CandidateFact]) -> LoadReport:
-    """Replace the document's graph with what was extracted from it now (all or nothing, in the catalog)."""
+    """Replace the document's graph with what was extracted from it now (all or nothing, in the catalog), keeping
+    the review status of every statement a reviewer has decided on."""
+    statuses = prior_review_statuses(store, document.doc_id)
     return replace_graph(
         store,
         GraphDescription(
@@ -145,6 +190,6 @@ def load_document_facts(store: Store, document: Document, mentions: Sequence[Ent
             rights=None if (document.licence or "").startswith("http") else (
                 document.licence or "The document's own terms apply; critmin keeps short evidence quotes."),
         ),
-        document_fact_triples(document, mentions, facts),
+        document_fact_triples(document, mentions, facts, statuses=statuses),
         records_read=1,
     )

@@ -12,7 +12,11 @@ asserted. A decision here
   ``cm:assertionActive true``; that triple itself is asserted in ``cmg:curated``, so SPARQL over the union sees it;
 * retracts what an earlier decision on the same statement asserted (rejecting an accepted statement, or fixing it
   again), unless another statement's active decision asserts the same triple. Records are never deleted: they are
-  the review history, and only their ``cm:assertionActive`` flag goes.
+  the review history, and only their ``cm:assertionActive`` flag goes;
+* keeps the catalog entry of ``cmg:curated`` ("Reviewed facts": DCAT/VoID, with its triple and record counts)
+  current: it is written, and its counts recomputed, in the same transaction as the decision.
+
+Re-extracting a document keeps these decisions: see ``kg/document_facts.py``.
 
 Atomicity: the reviewer's text (name, note, corrected values) is never formatted into SPARQL. It is written with the
 Quad API (one ``store.extend``) into a private staging graph ``cmg:review-staging-{uuid}``, then one
@@ -31,12 +35,13 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg import iris
+from kg.catalog import CATALOG
 from kg.document_facts import ATTRIBUTE_PROPERTIES, RELATION_PROPERTIES, _attribute_literal
 from kg.rq import fill_update, load_query
 from kg.store import query
@@ -48,6 +53,7 @@ ACTIONS = ("accept", "reject", "fix")
 MAX_PAGE_SIZE = 200
 MAX_TEXT = 2000  # reviewer names and notes are cut to this many characters
 RELATION_IRIS = {iris.ONTOLOGY + local for local in RELATION_PROPERTIES.values()}
+ATTRIBUTE_NAMES = {iris.ONTOLOGY + local: name for name, local in ATTRIBUTE_PROPERTIES.items()}
 XSD = iris.PREFIXES["xsd"]
 TRUE = Literal("true", datatype=NamedNode(XSD + "boolean"))
 # Characters that cannot occur in an IRI written between < and > in SPARQL; checked again before filling a template.
@@ -79,6 +85,7 @@ class Candidate:
     document: str | None
     document_label: str | None
     graph: str
+    attributes: dict[str, str | int | float | bool] = field(default_factory=dict)  # percentage, capacity, unit …
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,37 @@ def _status_name(term: object) -> str:
     return value.rsplit("/", 1)[-1] if value else "candidate"
 
 
+def _python_value(term: Literal) -> str | int | float | bool:
+    kind = term.datatype.value.removeprefix(XSD)
+    try:
+        if kind == "integer":
+            return int(term.value)
+        if kind == "decimal":
+            return float(term.value)
+    except ValueError:
+        return term.value
+    if kind == "boolean":
+        return term.value in ("true", "1")
+    return term.value
+
+
+def statement_attributes(store: Store, statement: NamedNode) -> dict[str, str | int | float | bool]:
+    """A statement's extracted attributes by the extractor's names (``percentage``, ``unit`` …); an attribute the
+    ontology has no property for comes back by the name its ``cm:note`` gives."""
+    out: dict[str, str | int | float | bool] = {}
+    for row in query(store, load_query(__file__, "review_attributes"), statement=statement):
+        value = row["value"]
+        if not isinstance(value, Literal):
+            continue
+        name = ATTRIBUTE_NAMES.get(row["property"].value)
+        if name is None:  # cm:note "name: value"
+            name, _, text = value.value.partition(": ")
+            out.setdefault(name, text)
+        else:
+            out.setdefault(name, _python_value(value))
+    return out
+
+
 def list_candidates(store: Store, *, status: str = "candidate", relation: str | None = None, page: int = 1,
                     page_size: int = 50) -> CandidatePage:
     """One page of extracted statements with ``status`` (and ``relation`` type), most confident first."""
@@ -143,6 +181,7 @@ def list_candidates(store: Store, *, status: str = "candidate", relation: str | 
             evidence=text(row, "evidence"),
             confidence=float(row["confidence"].value) if row["confidence"] is not None else None,
             document=text(row, "doc"), document_label=text(row, "docLabel"), graph=row["graph"].value,
+            attributes=statement_attributes(store, row["statement"]),
         )
         for row in rows
     ]
@@ -223,7 +262,8 @@ def _apply(store: Store, found: _Found, *, action: str, status: str, reviewer: s
             if value is not None:
                 quads.append(Quad(record, cm(ATTRIBUTE_PROPERTIES[name]), _attribute_literal(value), staging))
     nodes = {"curated": CURATED, "statement": found.statement, "document": found.graph,
-             "status": status_iri(status), "staging": staging}
+             "status": status_iri(status), "staging": staging, "catalog": iris.CATALOG_GRAPH,
+             "catalog_node": CATALOG}
     for node in nodes.values():
         _check_iri(node)
     update = fill_update(load_query(__file__, "review_apply", suffix=".ru"), **nodes)

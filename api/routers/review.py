@@ -7,6 +7,11 @@ Reads are public. Writes need ``Authorization: Bearer <review_token>`` (the sett
 constant time and never logged. Bodies are JSON or a form with ``reviewer``, ``note`` and, for a fix, ``subject``,
 ``predicate``, ``object`` (IRIs, or a relation type for the predicate) and ``attributes`` (a JSON object). Every write
 is followed by ``publish_snapshot`` so SPARQL and the pages see it.
+
+The HTML page lists each statement with its attributes and, when JavaScript runs, Accept / Reject buttons and a Fix
+form per row: ``/static/review.js`` sends them to the POST routes with the bearer token the reviewer typed into the
+page (kept in the tab's sessionStorage, never in a URL or a cookie) and shows the outcome, or the API's error, in the
+row. Without JavaScript the page is the same list, without the controls.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from api.app import publish_snapshot
 from api.routers.home import render
 from api.urls import Urls
 from kg import iris
-from kg.document_facts import RELATION_PROPERTIES
+from kg.document_facts import ATTRIBUTE_PROPERTIES, RELATION_PROPERTIES
 from kg.review import (
     ACTIONS,
     MAX_PAGE_SIZE,
@@ -39,6 +44,8 @@ from kg.review import (
 )
 
 router = APIRouter(tags=["Review"])
+# An attribute's name where the extractor's own would be misread on this page ("status" beside the review status).
+ATTRIBUTE_LABELS = {"status": "deal status", "unit": "unit as written"}
 
 
 def _page(request: Request, status: str, relation: str | None, page: int, page_size: int) -> CandidatePage:
@@ -63,6 +70,8 @@ def review_data(result: CandidatePage) -> dict[str, Any]:
         row = asdict(c)
         row["path"] = c.statement[len(iris.ID):] if c.statement.startswith(iris.ID) else None
         row["actions"] = {a: f"/review/{row['path']}/{a}" for a in ACTIONS} if row["path"] else {}
+        # what the page's fix form starts from: attributes a fix can carry (a cm:note one would be refused)
+        row["fix_attributes"] = {k: v for k, v in c.attributes.items() if k in ATTRIBUTE_PROPERTIES}
         for name in ("statement", "subject", "predicate", "object", "document"):
             row[f"{name}_url"] = urls.for_iri(getattr(c, name)) if getattr(c, name) else None
         rows.append(row)
@@ -71,6 +80,8 @@ def review_data(result: CandidatePage) -> dict[str, Any]:
         "status": result.status, "relation": result.relation, "page": result.page, "pages": result.pages,
         "page_size": result.page_size, "total": result.total, "candidates": rows,
         "statuses": list(STATUSES), "relations": list(RELATION_PROPERTIES),
+        "attribute_names": list(ATTRIBUTE_PROPERTIES),
+        "attribute_labels": ATTRIBUTE_LABELS,
         "previous": _review_url(**nav, page=result.page - 1) if result.page > 1 else None,
         "next": _review_url(**nav, page=result.page + 1) if result.page < result.pages else None,
         "json_url": "/review.json" + _review_url(**nav, page=result.page)[len("/review"):],

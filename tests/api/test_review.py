@@ -13,6 +13,7 @@ from api.app import create_app
 from extractors.documents import read_document
 from extractors.nlp.pipeline import build_pipeline
 from kg import iris
+from kg.catalog import CATALOG
 from kg.document_facts import load_document_facts
 from kg.review import CURATED
 from kg.settings import Settings
@@ -26,9 +27,9 @@ TEXT = ("Albemarle Corporation operates the Kemerton lithium hydroxide plant in 
 HOSTILE = 'he said "no" }} ; DROP ALL ; INSERT DATA { <x:a> <x:b> <x:c> } # \'\\'
 
 
-def make_store(tmp_path: Path) -> Path:
+def make_store(tmp_path: Path, text: str = TEXT) -> Path:
     source = tmp_path / "lithium-news.txt"
-    source.write_text(TEXT, encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
     document = read_document(source)
     doc = build_pipeline()(document.text)
     path = tmp_path / "store"
@@ -180,7 +181,10 @@ def test_a_hostile_note_is_stored_verbatim_and_changes_nothing_else(client: Test
     added, removed = after - before, before - after
     notes = [q for q in added if q.predicate == iris.term("reviewNote")]
     assert [q.object.value for q in notes] == [HOSTILE]
-    assert all(q.graph_name == CURATED for q in added - {q for q in added if q.predicate == iris.term("reviewStatus")})
+    statuses = {q for q in added if q.predicate == iris.term("reviewStatus")}
+    catalog = {q for q in added if q.graph_name == iris.CATALOG_GRAPH}  # the curated graph's entry, counts
+    assert all(q.graph_name == CURATED for q in added - statuses - catalog)
+    assert {q.subject for q in catalog} <= {CURATED, CATALOG} and HOSTILE not in str(catalog)
     assert {q.predicate for q in removed} == {iris.term("reviewStatus")}  # only the status swapped
     assert len(before) - len(removed) + len(added) == len(after) and len(removed) == 1
 
@@ -194,3 +198,67 @@ def test_entity_page_shows_mentioned_in_with_the_evidence(client: TestClient) ->
     assert 'href="/id/document/lithium-news"' in page.text
     data = client.get(row["subject_url"] + ".json").json()
     assert data["mentioned_in"][0]["statements"][0]["status"] == "candidate"
+
+
+def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_path: Path) -> None:
+    store_path = make_store(tmp_path)
+    with TestClient(create_app(Settings(store=store_path, query_workers=1, review_token=TOKEN))) as client:
+        accepted, rejected = candidate(client), candidate(client, "PARTNERSHIP", "Chile")
+        assert client.post(accepted["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH).status_code == 200
+        assert client.post(rejected["actions"]["reject"], json={"reviewer": "bob"}, headers=AUTH).status_code == 200
+    # `critmin extract --load` of the same document again, as its own process would (the app has let go of the store)
+    document = read_document(tmp_path / "lithium-news.txt")
+    doc = build_pipeline()(document.text)
+    store = open_store(store_path)
+    load_document_facts(store, document, doc._.mentions, doc._.facts)
+    store.flush()
+    del store
+    with TestClient(create_app(Settings(store=store_path, query_workers=1, review_token=TOKEN))) as client:
+        listed = {c["statement"] for c in client.get("/review.json", params={"page_size": 200}).json()["candidates"]}
+        assert accepted["statement"] not in listed and rejected["statement"] not in listed
+        page = client.get("/review", params={"status": "candidate"}).text
+        assert accepted["path"] not in page and rejected["path"] not in page
+        assert [c["statement"] for c in client.get("/review.json", params={"status": "accepted"}).json()[
+            "candidates"]] == [accepted["statement"]]
+        assert [c["statement"] for c in client.get("/review.json", params={"status": "rejected"}).json()[
+            "candidates"]] == [rejected["statement"]]
+
+
+def test_the_curated_graph_is_in_the_catalog_with_current_counts(client: TestClient) -> None:
+    void = "http://rdfs.org/ns/void#triples"
+    count = f"SELECT ?n WHERE {{ GRAPH <{iris.CATALOG_GRAPH.value}> {{ <{CURATED.value}> <{void}> ?n }} }}"
+
+    def catalog_triples() -> list[int]:
+        response = client.get("/sparql", params={"query": count}, headers={"Accept": "application/sparql-results+json"})
+        return [int(b["n"]["value"]) for b in response.json()["results"]["bindings"]]
+
+    assert catalog_triples() == []  # no decision yet: no curated graph, no entry
+    row, other = candidate(client), candidate(client, "PARTNERSHIP", "Chile")
+    client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH)
+    store = store_of(client)
+    assert catalog_triples() == [len(list(store.quads_for_pattern(None, None, None, CURATED)))]
+    client.post(other["actions"]["reject"], json={"reviewer": "bob", "note": "no"}, headers=AUTH)
+    client.post(row["actions"]["reject"], json={"reviewer": "bob"}, headers=AUTH)  # retracts the accepted triple
+    assert catalog_triples() == [len(list(store.quads_for_pattern(None, None, None, CURATED)))]
+    records = list(store.quads_for_pattern(CURATED, iris.term("recordCount"), None, iris.CATALOG_GRAPH))
+    assert [q.object.value for q in records] == ["3"]
+
+    void_page = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert void_page.status_code == 200 and "cmg:curated" in void_page.text and "Reviewed facts" in void_page.text
+    graph_page = client.get("/graph/curated")
+    assert graph_page.status_code == 200 and "Reviewed facts" in graph_page.text
+    graph_json = client.get("/graph/curated.ttl")
+    assert graph_json.status_code == 200 and "Reviewed facts" in graph_json.text
+    home = client.get("/")
+    assert "Reviewed facts" in home.text
+
+
+def test_the_list_shows_each_statements_attributes(tmp_path: Path) -> None:
+    text = TEXT + " Tianqi owns a 51% stake in the Greenbushes mine."
+    with TestClient(create_app(Settings(store=make_store(tmp_path, text), query_workers=1))) as client:
+        row = candidate(client, "OWNS", "Tianqi")
+        assert row["attributes"]["percentage"] == 51
+        assert row["fix_attributes"] == row["attributes"]
+        assert candidate(client)["attributes"] == {}
+        page = client.get("/review", params={"relation": "OWNS"}).text
+        assert "<dt>percentage</dt><dd>51</dd>" in page
