@@ -6,6 +6,7 @@ are found inside one sentence from a trigger word and the order and roles of the
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from spacy.language import Language
@@ -14,6 +15,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.facts import CandidateFact, EntityMention, Quantity
+from extractors.nlp.coreference import anaphors
 
 for _name in ("facts", "mentions"):
     if not Doc.has_extension(_name):
@@ -31,10 +33,19 @@ _NOT_NAMES = {
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "q1", "q2", "q3",
     "q4", "h1", "h2", "fy", "following", "according", "since", "while", "when", "if", "both", "all",
     "each", "first", "new", "one", "two", "three", "phase", "stage", "government", "state", "group", "said",
-    "mou", "jv", "memorandum",
+    "mou", "jv", "memorandum", "hpal", "ev", "evs", "esg", "ira", "fid", "lce", "train",
 }
+# Legal forms: a name made of these alone is the tail of a name cut at a comma ("Co., Ltd."), not a name.
+_LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.", "co", "co.", "llc", "ag", "sa", "nv",
+                "se", "tbk", "oy", "ab", "asa", "gmbh", "spa", "pty"}
+# Lower-case words inside one organisation's name ("Sociedad Química y Minera de Chile", "Authority for the
+# Regulation ..."); "and" is not among them: it joins two names far more often than it sits inside one.
+_NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
+_PERSON_TITLES = {"representative", "ambassador", "minister", "secretary", "president", "chairman", "chairwoman",
+                  "director", "officer", "spokesperson", "spokesman", "spokeswoman", "ceo", "premier", "governor",
+                  "senator", "mr", "ms", "mrs", "dr"}
 _CAPITALISED = re.compile(r"^([A-Z][\w&'\-]*|[A-Z]{2,}\w*)$")
 # Nationality adjectives and generic plural nouns that open sentences ("Analysts said", "Chinese refiners").
 _DEMONYMS = set("african american asian australian belgian brazilian canadian chilean chinese congolese "
@@ -73,6 +84,12 @@ class CandidateNames:
                 while j < sent.end and j not in taken:
                     if self._name_token(doc, j):
                         j += 1
+                    elif doc[j].text in _NAME_JOINERS and j + 1 < sent.end:
+                        k = j + 1 + (doc[j + 1].text == "the")  # "Authority for the Regulation"
+                        if k < sent.end and k not in taken and self._name_token(doc, k) and j - 1 not in taken:
+                            j = k + 1
+                        else:
+                            break
                     elif _hyphen_join(doc, j) and j + 1 < sent.end and j + 1 not in taken \
                             and self._name_token(doc, j + 1):
                         j += 2
@@ -144,8 +161,12 @@ class CandidateNames:
         after = doc[end].lower_ if end < len(doc) else ""
         if before in _TITLES or (after in {"said", "says"} and before in {",", ""} and end - start == 2):
             return False
+        if any(t.lower_ in _PERSON_TITLES for t in doc[start:end - 1]):  # "Trade Representative Katherine Tai"
+            return False
         words = {t.lower_ for t in doc[start:end]}
         if end - start == 1 and words & (_DEMONYMS | _GENERIC_OPENERS):
+            return False
+        if words <= _LEGAL_FORMS:
             return False
         if doc[end - 1].lower_ in _DOCUMENT_WORDS:  # "Inflation Reduction Act", "Critical Minerals Agreement"
             return False
@@ -167,6 +188,11 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
     spans = sorted([*ents, *candidates], key=lambda e: e.start)
     out: list[Span] = []
     for span in spans:
+        if out and out[-1].end == span.start - 1 and doc[span.start - 1].text in {"de", "del", "do", "da"} \
+                and out[-1].label_ == ORG and span.label_ == LOC and not (out[-1].ent_id_ or "").startswith("http"):
+            # "Sociedad Química y Minera de Chile"
+            out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=out[-1].ent_id_ or out[-1].id_)
+            continue
         if out and out[-1].end == span.start and not doc[out[-1].end - 1].is_punct:
             last = out[-1]
             last_id, span_id = last.ent_id_ or last.id_, span.ent_id_ or span.id_
@@ -174,6 +200,9 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
                      and span_id == "candidate") \
                 or (last.label_ == MIN and last.text[:1].isupper() and not last.text.isupper()
                     and span.label_ == ORG and not span_id.startswith("http"))
+            # "PT Vale Indonesia Tbk", "Vale Indonesia's": a place right after a company's name is part of it
+            joins = joins or (last.label_ == ORG and not last_id.startswith("http") and span.label_ == LOC
+                              and not span_id.startswith("dateline"))
             if joins and _CAPITALISED.match(doc[span.start].text) and last.sent == span.sent:
                 out[-1] = Span(doc, last.start, span.end, label=ORG, span_id=last_id if last.label_ == ORG
                                else span_id)
@@ -221,7 +250,8 @@ def _quantity_patterns() -> dict[str, list[list[dict]]]:
     mass = [_NUM, _SCALE, {"LOWER": {"IN": _MASS}}]
     joined = {"TEXT": {"REGEX": r"^\d[\d,.]*(kt|Mt|t|tpa|ktpa|Mtpa|kg)$"}}
     return {
-        "MASS": [mass, [joined], [_NUM, _SCALE, {"LOWER": {"IN": ["metric", "wet", "dry"]}}, {"LOWER": {"IN": _MASS}}],
+        "MASS": [mass, [joined], [_NUM, _SCALE, {"LOWER": {"IN": ["metric", "wet", "dry"]}, "OP": "+"},
+                  {"LOWER": {"IN": _MASS}}],
                  mass + _OF_WHAT],
         "RATE": [mass + rate for rate in _RATE] + [[joined] + rate for rate in _RATE]
         + [mass + _OF_WHAT + rate for rate in _RATE],
@@ -338,7 +368,9 @@ class Mentions:
 
     def __call__(self, doc: Doc) -> Doc:
         inner = self._inner_links(doc)
-        mentions = [self.mention(ent, inner.get((ent.start, ent.end))) for ent in doc.ents]
+        site_names = doc.user_data.get("cm_site_names") or {}
+        mentions = [self.mention(ent, inner.get((ent.start, ent.end)), site_names.get((ent.start, ent.end)))
+                    for ent in doc.ents]
         doc._.mentions = self._facilities(self._aliases(doc, mentions))
         doc.user_data["cm_facility_minerals"] = self._named_minerals(doc)
         return doc
@@ -410,12 +442,14 @@ class Mentions:
                         found[(ent.start, ent.end)] = (end - start, doc.vocab.strings[match_id])
         return {key: iri for key, (_, iri) in found.items()}
 
-    def mention(self, ent: Span, link: str | None = None) -> EntityMention:
+    def mention(self, ent: Span, link: str | None = None, site_name: str | None = None) -> EntityMention:
         key = link or ent.ent_id_ or ent.id_
         iri = key if key.startswith("http") else None
         text = ent.text
         if iri:
             name = self.names.get(iri, text)
+        elif site_name:
+            name = site_name
         elif key == "dateline" and text.isupper():
             name = text.title()
         else:
@@ -467,7 +501,7 @@ class Mentions:
 
 
 def _clean_name(text: str) -> str:
-    text = re.sub(r"^(the|The)\s+", "", text.strip())
+    text = re.sub(r"^(the|The)\s+", "", text.strip()).rstrip(",;:")
     return re.sub(r"\s*['’]s$", "", text)  # noqa: RUF001
 
 
@@ -484,7 +518,7 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
                               "holds held holding shareholder"), "passive": ["owned"],
              "inverse": ["subsidiary", "unit"]},
     "PRODUCES": {"active": _forms("produce produces produced producing production output outputs mine mines mined "
-                                  "yield yields producer")},
+                                  "yield yields producer recover recovers recovered recovering make makes")},
     "PROCESSES": {"active": _forms("process processes processed processing refine refines refined refining "
                                    "convert converts converted converting treat treats treated treating refiner")},
     "SUPPLIES": {"active": _forms("supply supplies supplied supplying sell sells sold selling deliver delivers "
@@ -507,9 +541,19 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
                     "mulling weighing exploring explore explores talks discussions rumoured rumored rumour rumours "
                     "rumor rumors reportedly speculation speculated potential potentially possible possibly denied "
                     "denies deny unlikely if whether hopes hope"))
+# Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
+_UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
+                        "rumoured rumored proposed considering"))
+_DEAL_NOUNS = {"agreement", "agreements", "deal", "deals", "offtake", "contract", "contracts", "transaction"}
+_MEMBERSHIP = {"joined", "join", "joins", "joining", "members", "member", "partners", "founding"}
+_GROUPINGS = {"partnership", "alliance", "initiative", "club", "forum", "council", "coalition", "grouping"}
 _SIGNATURES = {"OPERATES": ({ORG}, {FAC}), "OWNS": ({ORG}, {ORG, FAC}), "PRODUCES": ({FAC}, {MIN}),
                "PROCESSES": ({FAC}, {MIN}), "SUPPLIES": ({ORG}, {ORG}), "PARTNERSHIP": ({ORG, LOC}, {ORG, LOC}),
                "EXPORT_RESTRICTION": ({LOC}, {MIN})}
+_CUES = {"from", "into", "to", "of", "with", "and"}
+_QUALIFIERS = {"the", "its", "their", "'s", "’s", "battery-grade", "battery", "grade", "-", "high", "purity",  # noqa: RUF001
+               "high-purity", "mixed", "refined", "technical-grade", "chemical-grade", "crude", "raw", "recycled",
+               "separated", "primary", "mined", "contained", "spent", "end-of-life", "a", "an", "some", "all"}
 _OUTPUT_CUES = {"capacity", "nameplate", "commissioning", "commissioned", "ramp", "ramping", "ramp-up", "first",
                 "output", "tonnes", "tpa", "ktpa"}
 _GENERIC_DEALS = {"agreement", "agreements", "accord", "memorandum"}
@@ -522,13 +566,32 @@ _AGREED = set(_forms("agreed agrees agree signed sign signs entered definitive b
                      "agreement"))
 _START_CUES = set(_forms("from starting start begin beginning commencing commence in effective as of since on"))
 _END_CUES = set(_forms("until till through to ending end by"))
-_MEASURES = {"ban": "export ban", "bans": "export ban", "banned": "export ban", "banning": "export ban",
-             "prohibit": "export ban", "prohibits": "export ban", "prohibited": "export ban",
-             "prohibition": "export ban", "suspend": "export ban", "suspended": "export ban", "halt": "export ban",
-             "halted": "export ban", "embargo": "export ban", "quota": "export quota", "quotas": "export quota",
-             "tax": "export tax", "duty": "export tax", "duties": "export tax", "levy": "export tax",
-             "licence": "export licensing", "license": "export licensing", "licences": "export licensing",
-             "licenses": "export licensing", "licensing": "export licensing"}
+# Measure names and the words that state them, in order of precedence.
+_MEASURES = {
+    "ban": set(_forms("ban bans banned banning prohibit prohibits prohibited prohibition suspend suspends suspended "
+                      "suspension halt halted embargo")),
+    "licence": set(_forms("licence license licences licenses licensing permit permits control controls")),
+    "quota": {"quota", "quotas"},
+    "tax": set(_forms("tax taxes duty duties levy levies tariff tariffs")),
+}
+_EFFECTIVE_CUES = {"from", "effective", "starting", "since"}
+_TRANSACTIONS = set(_forms("acquire acquires acquired acquiring acquisition buy buys bought buying purchase purchases "
+                           "purchased purchasing takeover sell sells sold selling sale divest divested merger"))
+_MONTH_NUMBERS = {name: n for n, name in enumerate(_MONTHS[:12], 1)} | {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11,
+    "dec": 12}
+
+
+def iso_date(text: str) -> str:
+    """"1 August 2023" -> "2023-08-01", "December 2022" -> "2022-12", "2023" -> "2023"; unreadable text as is."""
+    year = re.search(r"(19|20)\d\d", text)
+    month = next((_MONTH_NUMBERS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _MONTH_NUMBERS), None)
+    day = re.search(r"\b(\d{1,2})(st|nd|rd|th)?\b", re.sub(r"(19|20)\d\d", "", text))
+    if not year:
+        return text
+    if month is None:
+        return year.group()
+    return f"{year.group()}-{month:02d}" + (f"-{int(day.group(1)):02d}" if day else "")
 
 
 @Language.factory("cm_relations", requires=["doc.ents", "doc.sents", "doc.spans", "doc._.mentions"],
@@ -551,23 +614,39 @@ class Relations:
     def __call__(self, doc: Doc) -> Doc:
         facts: list[CandidateFact] = []
         mentions = {(m.start_char, m.end_char): m for m in (doc._.mentions or [])}
+        references = anaphors(doc, mentions)
+        for span, target in references:
+            mentions[(span.start_char, span.end_char)] = EntityMention(
+                target.name, target.type, span.text, span.start_char, span.end_char, iri=target.iri)
         quantities = list(doc.spans["cm_quantities"]) if "cm_quantities" in doc.spans else []
         for sent in doc.sents:
-            ents = [e for e in doc.ents if sent.start <= e.start and e.end <= sent.end]
+            ents = sorted([e for e in [*doc.ents, *(s for s, _ in references)]
+                           if sent.start <= e.start and e.end <= sent.end], key=lambda e: e.start)
             if not ents:
                 continue
-            sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end])
+            sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end],
+                                 topic=_topic(doc, sent))
             for fact in sentence.facts():
                 key = (fact.subject.name, fact.predicate, fact.object.name)
-                if all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
+                if fact.subject.name != fact.object.name \
+                        and all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
                     facts.append(fact)
         doc._.facts = facts
         return doc
 
 
+def _topic(doc: Doc, sent: Span) -> Span | None:
+    """The last organisation that opened a sentence before ``sent``, else the document's first organisation."""
+    earlier = [e for e in doc.ents if e.label_ == ORG and e.end <= sent.start]
+    openers = [e for e in earlier if e.start - e.sent.start <= 1]
+    return (openers or earlier or [None])[-1 if openers else 0]
+
+
 class _Sentence:
-    def __init__(self, doc: Doc, sent: Span, ents: list[Span], mentions: dict, quantities: list[Span]) -> None:
+    def __init__(self, doc: Doc, sent: Span, ents: list[Span], mentions: dict, quantities: list[Span],
+                 topic: Span | None = None) -> None:
         self.doc, self.sent, self.ents, self.mentions, self.quantities = doc, sent, ents, mentions, quantities
+        self.topic = topic  # the organisation the text is about so far (see _topic)
         inside = {i for e in ents for i in range(e.start, e.end)}
         self.words = [t.lower_ for t in sent]
         self.triggers = [(t.i, rel, mode) for t in sent if t.i not in inside
@@ -588,14 +667,17 @@ class _Sentence:
 
     def _hedged(self, start: int, trigger: int) -> bool:
         low = max(self.sent.start, start - 3)
-        return any(self.doc[i].lower_ in HEDGES for i in range(low, trigger + 1))
+        return any(self.doc[i].lower_ in HEDGES for i in range(low, trigger + 1)) \
+            or not _UNSETTLED.isdisjoint(self.words)
 
     def _coordinated(self, first: Span) -> list[Span]:
         out = [first]
+        places = {i for e in self.ents if e.label_ == LOC and first.label_ != LOC for i in range(e.start, e.end)}
         for ent in self.ents:
             if ent.start >= out[-1].end and ent.label_ == first.label_:
-                gap = self.doc[out[-1].end:ent.start]
-                if len(gap) <= 3 and all(t.lower_ in {",", "and", "or", "as", "well", "the", "&"} for t in gap):
+                gap = [t for t in self.doc[out[-1].end:ent.start] if t.i not in places]
+                if len(gap) <= 4 and all(t.lower_ in {",", "and", "or", "as", "well", "the", "&", "in", "at", "near"}
+                                         for t in gap):
                     out.append(ent)
                 elif ent.start > out[-1].end:
                     break
@@ -617,6 +699,7 @@ class _Sentence:
 
     # -- rules
     def facts(self):
+        yield from self._membership()
         yield from self._located()
         yield from self._possessive_operates()
         yield from self._named_products()
@@ -626,6 +709,9 @@ class _Sentence:
             if relation == "PARTNERSHIP" and self.words[index - self.sent.start] in _GENERIC_DEALS \
                     and self._other_deal():
                 continue  # "a supply agreement", "a sale agreement" are not partnerships
+            if relation in {"PRODUCES", "PROCESSES"}:
+                yield from self._outputs(index, relation)
+                continue
             for subject, obj, confidence in self._roles(index, relation, mode):
                 if subject.start == obj.start or self._hedged(min(subject.start, obj.start), index):
                     continue
@@ -651,14 +737,6 @@ class _Sentence:
                 for mineral in self._coordinated(minerals[0] if minerals[0].start > index else minerals[-1]):
                     yield countries[0], mineral, 0.7
             return
-        if relation in {"PRODUCES", "PROCESSES"}:
-            facilities = self._of({FAC}, before=index) or self._of({FAC}, after=index)
-            minerals = self._of({MIN}, after=index) or self._of({MIN}, before=index)
-            if facilities and minerals:
-                first = minerals[0] if minerals[0].start > index else minerals[-1]
-                for mineral in self._coordinated(first):
-                    yield facilities[0], mineral, 0.6
-            return
         if relation == "SUPPLIES" and mode == "buy":
             buyers = self._of({ORG}, before=index)
             source = self._word_after(index, {"from"})
@@ -676,20 +754,34 @@ class _Sentence:
             objects = [e for e in self._of(object_types, after=index) if e.start < by] or \
                 self._of(object_types, before=index)
             if objects:
-                yield by_subjects[0], objects[0], 0.6
+                # "owned 50:50 by Wesfarmers and SQM", "owned 51% by Tianqi and 49% by IGO"
+                later = [e for e in by_subjects[1:] if self.doc[e.start - 1].lower_ == "by"]
+                for subject in [*self._coordinated(by_subjects[0]), *later]:
+                    yield subject, objects[0], 0.6
                 return
         if mode == "passive":
             return
-        subjects = self._of(subject_types, before=index)
+        subjects = [e for e in self._of(subject_types, before=index)
+                    if not (e.end < self.sent.end and self.doc[e.end].lower_ in _DEAL_NOUNS)]  # "the Tesla agreement"
+        if relation == "SUPPLIES" and not subjects and self.topic is not None:
+            subjects = [self.topic]
         if relation == "SUPPLIES":
             target = self._word_after(index, {"to", "with"})
             objects = (self._of(object_types, after=target) if target is not None else []) or \
                 self._of(object_types, after=index)
         else:
             objects = self._of(object_types, after=index)
-            if relation == "OWNS" and objects and objects[0].label_ == ORG:
-                # "acquire a stake in Y from Z": the first organisation after the trigger is the owned one
-                pass
+        if relation == "OWNS":
+            # not the seller ("acquired its interest from Freeport"), not whose share it was ("Northvolt's share
+            # of the venture"), and a purchase of tonnes is a supply, not a stake
+            objects = [e for e in objects if self._cue_before(e.start) != "from" and not (
+                e.end + 1 < self.sent.end and self.doc[e.end].lower_ in {"'s", "’s", "'"}  # noqa: RUF001
+                and self.doc[e.end + 1].lower_ in {"share", "stake", "interest", "holding"})]
+            if any(q.label_ in {"MASS", "RATE"} and 0 < q.start - index <= 4 for q in self.quantities):
+                return
+            relative = self._relative_antecedent(subjects[0]) if subjects else None
+            if relative is not None:  # "the Greenbushes Mine, in which Albemarle holds a 49% interest"
+                objects = [relative]
         if subjects and not objects and relation == "OWNS":  # "Y, in which X holds 20%"
             objects = [e for e in self._of(object_types, before=subjects[0].start)]
         if subjects and objects:
@@ -700,6 +792,95 @@ class _Sentence:
                     yield subjects[0], obj, 0.7
                 return
             yield subjects[0], objects[0], 0.7
+
+    def _relative_antecedent(self, subject: Span) -> Span | None:
+        """For a subject right after "in which" / "of which" / "which" ("Y, in which X holds"; "Y, which it owns"), the
+        entity the relative clause is about: the one right before it."""
+        i = subject.start - 1
+        if i <= self.sent.start or self.doc[i].lower_ != "which":
+            return None
+        i -= 1
+        if self.doc[i].lower_ in {"in", "of"}:
+            i -= 1
+        if self.doc[i].text == ",":
+            i -= 1
+        return next((e for e in self.ents if e.end == i + 1 and e.label_ in {ORG, FAC}), None)
+
+    def _outputs(self, index: int, relation: str):
+        """The facility before the trigger (else after it) makes or treats the minerals after it (else the nearest
+        before): "from X" is feedstock (PROCESSES), "into X" output (PRODUCES), as in "converts spodumene
+        concentrate into lithium hydroxide"; a mineral "from <mine>" is that mine's product."""
+        facilities = self._of({FAC}, before=index) or self._of({FAC}, after=index)
+        if not facilities or self._hedged(min(facilities[0].start, index), index):
+            return
+        if facilities[0].start > index and self._cue_before(facilities[0].start) == "at":
+            makers = self._of({ORG}, before=index)  # "MP Materials will produce magnets at a new facility in ..."
+            if makers:
+                yield self._fact(makers[0], "OPERATES", facilities[0], {}, 0.5)
+        groups: list[list[Span]] = []
+        for mineral in self._of({MIN}, after=index):
+            if not any(mineral in group for group in groups):
+                groups.append(self._coordinated(mineral))
+        if not groups:
+            groups = [[m] for m in self._of({MIN}, before=index)[:1]]
+        stop = next((i for i, rel, _ in self.triggers if i > index and rel in {"PRODUCES", "PROCESSES"}), None)
+        groups = [g for n, g in enumerate(groups) if (stop is None or g[0].start < stop)
+                  and (n == 0 or self._cue_before(g[0].start) in {"from", "into"})]
+        attributes = self._attributes(index, relation, "active")
+        for group in groups[:2]:
+            cue = self._cue_before(group[0].start)
+            predicate = "PROCESSES" if cue == "from" else "PRODUCES" if cue == "into" else relation
+            for mineral in group:
+                yield self._fact(facilities[0], predicate, mineral, attributes if predicate == relation else {}, 0.6)
+            source = next((e for e in self.ents if e.label_ == FAC and e.start > group[-1].end
+                           and self._cue_before(e.start) == "from"), None)
+            if source is not None and source.start - group[-1].end <= 4 and source is not facilities[0]:
+                for mineral in group:
+                    yield self._fact(source, "PRODUCES", mineral, {}, 0.5)
+
+    def _cue_before(self, start: int) -> str:
+        """The word before a mention, past adjectives and names that qualify it ("from Greenbushes spodumene
+        concentrate", "into battery-grade lithium hydroxide", "from the company's mine")."""
+        i = start - 1
+        while i > self.sent.start and (self.doc[i].lower_ in _QUALIFIERS or self.doc[i].ent_type_ in {FAC, ORG}
+                                       or (self.doc[i].text[:1].isupper() and self.doc[i].lower_ not in _CUES)):
+            i -= 1
+        return self.doc[i].lower_ if i >= self.sent.start else ""
+
+    def _membership(self):
+        """"India joined the partnership", "The founding partners were A, B and C": each member is a PARTNERSHIP
+        with the grouping (an organisation named a partnership, alliance, ... here or by "the partnership")."""
+        if _MEMBERSHIP.isdisjoint(self.words) or self._hedged(self.sent.start, self.sent.start):
+            return
+        groupings = [e for e in self.ents if e.label_ == ORG
+                     and not _GROUPINGS.isdisjoint(self._mention(e).name.lower().split())]
+        if not groupings:
+            earlier = [m for m in (self.doc._.mentions or []) if m.type == ORG and m.end_char <= self.sent.start_char
+                       and not _GROUPINGS.isdisjoint(m.name.lower().split())]
+            if not earlier or (_GROUPINGS | {"members", "member", "partners"}).isdisjoint(self.words):
+                return
+            grouping: Span | EntityMention = earlier[-1]
+        else:
+            grouping = groupings[0]
+        grouping_name = grouping.name if isinstance(grouping, EntityMention) else self._mention(grouping).name
+        for token in self.sent:
+            if token.lower_ not in _MEMBERSHIP:
+                continue
+            if token.lower_ in {"joined", "join", "joins", "joining"}:
+                left = self._of({ORG, LOC}, before=token.i)
+                members = self._coordinated_before(left[0]) if left else []
+            else:
+                verb = self._word_after(token.i, {"were", "are", "include", "included", "includes", "comprise",
+                                                  "comprised", ":"}, limit=6)
+                right = self._of({ORG, LOC}, after=verb) if verb is not None else []
+                members = self._coordinated(right[0]) if right else []
+            for member in members:
+                name = self._mention(member).name
+                if name != grouping_name:
+                    target = grouping if isinstance(grouping, EntityMention) else self._mention(grouping)
+                    yield CandidateFact(self._mention(member), "PARTNERSHIP", target, {}, evidence=self.sent.text,
+                                        start_char=self.sent.start_char, end_char=self.sent.end_char,
+                                        confidence=0.6)
 
     def _other_deal(self) -> bool:
         return any(rel in {"SUPPLIES", "OWNS"} for _, rel, _ in self.triggers)
@@ -715,6 +896,8 @@ class _Sentence:
                 yield from self._pairs(group, 0.7)
                 return
         left = self._of(types, before=index)
+        if index - 2 >= self.sent.start and {"its", "their"} & {self.doc[index - 1].lower_, self.doc[index - 2].lower_}:
+            left = self._of(types, before=index)[-1:]  # "TLEA, its joint venture with Tianqi": its = the opener
         right_start = self._word_after(index, {"with"}, limit=6)
         right = self._of(types, after=right_start) if right_start is not None else []
         if left and right:
@@ -746,29 +929,67 @@ class _Sentence:
         words = set(self.words)
         if relation == "OWNS":
             percent = self._quantity({"PERCENT"}, index)
-            status = "completed" if words & {"completed", "completes", "completion", "closed", "finalised",
-                                             "finalized"} else \
-                "agreed" if words & _AGREED else "completed"
+            status = None  # a standing holding ("holds 49%") reports no transaction
+            if words & {"completed", "completes", "completion", "closed", "finalised", "finalized"}:
+                status = "completed"
+            elif words & _AGREED:
+                status = "agreed"
+            elif words & _TRANSACTIONS:
+                status = "completed"
             return {"percentage": quantity_of(percent).value if percent else None, "status": status}
         if relation in {"PRODUCES", "PROCESSES"}:
             capacity = self._quantity({"RATE", "MASS", "ENERGY"}, index)
             if capacity is None:
                 return {}
-            quantity = quantity_of(capacity)
-            return {"capacity": quantity.value, "unit": quantity.unit}
+            value, unit = self._amount(capacity)
+            return {"capacity": value, "unit": unit}
         if relation == "SUPPLIES":
             volume = self._quantity({"RATE", "MASS"}, index)
             out: dict = {}
             if volume is not None:
-                quantity = quantity_of(volume)
-                out.update(volume=quantity.value, unit=quantity.unit)
+                value, unit = self._amount(volume)
+                out.update(volume=value, unit=unit)
             out.update(self._years())
             return out
         if relation == "EXPORT_RESTRICTION":
-            measure = _MEASURES.get(self.doc[index].lower_, "export controls")
+            measure = next((m for w in [self.words[index - self.sent.start], *self.words] for m, cues in
+                            _MEASURES.items() if w in cues), "restriction")
             dates = [q for q in self.quantities if q.label_ in {"DATE", "YEAR"}]
-            return {"measure": measure, "effective_date": dates[0].text if dates else None}
+            effective = [q for q in dates if self.doc[q.start - 1].lower_ in _EFFECTIVE_CUES] or dates
+            return {"measure": measure, "effective_date": iso_date(effective[0].text) if effective else None}
         return {}
+
+    def _amount(self, span: Span) -> tuple[float | None, str]:
+        """A quantity in our units: tonnes as "t" (kt and Mt scaled), "dmt"/"wmt" kept, "/y" when the text gives a
+        yearly rate ("12,000 tonnes of battery packs a year" too); energy as written."""
+        quantity = quantity_of(span)
+        if span.label_ == "ENERGY" or quantity.value is None:
+            return quantity.value, quantity.unit
+        words = quantity.unit.replace("/", " / ").split()
+        value = quantity.value
+        unit = "t"
+        for word in words:
+            low = word.lower().rstrip(".")
+            if low in {"dmt", "wmt"}:
+                unit = low
+            elif low in {"dry", "wet"}:  # "dry metric tonnes"
+                unit = low[0] + "mt"
+            elif low in {"kt", "ktpa", "kilotonnes"}:
+                value *= 1000
+            elif word in {"Mt", "Mtpa"} or low == "mtpa":
+                value *= 1_000_000
+            elif low in {"kg"}:
+                unit = "kg"
+        joined = re.search(r"\d(kt|Mt|ktpa|Mtpa)", span.text)
+        if joined:
+            value *= 1000 if joined.group(1).startswith("k") else 1_000_000
+        ahead = [t.lower_ for t in self.doc[span.end:min(self.sent.end, span.end + 8)]]
+        yearly = span.label_ == "RATE" or any(w in {"tpa", "ktpa", "mtpa", "tpy"} for w in map(str.lower, words)) \
+            or any(a in {"a", "per", "each"} and b in {"year", "annum"} for a, b in itertools.pairwise(ahead)) \
+            or "annually" in ahead
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value, unit + ("/y" if yearly else "")
 
     def _years(self) -> dict:
         years = [q for q in self.quantities if q.label_ in {"YEAR", "DATE"}]
@@ -884,6 +1105,6 @@ class _Sentence:
                 if owner is not None:
                     yield self._fact(owner, "OPERATES", ent, {}, 0.6)
             owner = next((e for e in self.ents if e.end == ent.start - 1 and e.label_ == ORG
-                          and self.doc[e.end].lower_ in {"'s", "’s"}), None)  # noqa: RUF001
+                          and self.doc[e.end].lower_ in {"'s", "’s", "'", "’"}), None)  # noqa: RUF001
             if owner is not None and not self._hedged(owner.start, ent.start):
                 yield self._fact(owner, "OPERATES", ent, {}, 0.5)

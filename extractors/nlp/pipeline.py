@@ -17,7 +17,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.nlp import components  # noqa: F401  (registers the cm_* factories)
+from extractors.nlp import components, structure  # noqa: F401  (register the cm_* factories)
 from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
 
 CONFIG = Path(__file__).with_name("config.cfg")
@@ -28,6 +28,9 @@ def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG)
     come before the hand-written ones, so graph labels win over shapes of the same length."""
     config = spacy.util.load_config(config_path)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True)
+    # "U.S.-Japan": a hyphen after an abbreviation's full stop joins two names, as it does between two words
+    infixes = [*nlp.Defaults.infixes, r"(?<=\.)-(?=[A-Z])"]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     names: dict[str, str] = {}
     cleaned = []
     for pattern in [*patterns, *static_patterns()]:

@@ -6,6 +6,10 @@ Both sides use the shape `critmin extract --json` prints: one object per documen
 Entities match on (type, normalised name), relations on (type, normalised subject, normalised object); PARTNERSHIP
 is symmetric, so its two ends are compared as an unordered pair. Names are normalised leniently: accents folded,
 case, punctuation and whitespace ignored, and corporate suffixes (Ltd, Inc, Corporation, plc, AG, Group, ...) dropped.
+Facilities are matched on their site name, as organisations are without their legal form: a parenthesis and trailing
+type and product words go ("the Kemerton lithium hydroxide plant", "Kemerton refinery" and "Kemerton" name one
+facility; "Mt Holland (Earl Grey)" is "Mt Holland"). A relation's ends are normalised by the type their document's
+entity list gives the name.
 Attributes are scored separately: for each relation matched, each gold attribute value is compared with the
 predicted one (numbers numerically, strings after normalisation).
 
@@ -45,7 +49,17 @@ CORPORATE_SUFFIXES = frozenset(
 LEADING_WORDS = frozenset({"the", "pt"})
 
 
-def normalise(name: str) -> str:
+# Trailing words of a facility name that say what kind of site or product it is, not which site.
+FACILITY_WORDS = frozenset(
+    "plant plants refinery refineries mine mines facility facilities project projects operation operations site "
+    "complex hub concentrator smelter works campus deposit pit open pilot demonstration conversion processing "
+    "recycling separation chemical chemicals materials cathode anode battery cell cells magnet magnets hpal lithium "
+    "hydroxide carbonate spodumene concentrate nickel cobalt copper graphite rare earth earths manganese sulphate "
+    "sulfate precursor".split()
+)
+
+
+def normalise(name: str, entity_type: str | None = None) -> str:
     """Lenient form of a name: accents folded, lower case, no punctuation, no corporate suffixes."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
@@ -57,6 +71,10 @@ def normalise(name: str) -> str:
         words.pop()
     while len(words) > 1 and words[0] in LEADING_WORDS:
         words.pop(0)
+    if entity_type == "FACILITY":
+        words = normalise(re.sub(r"\([^)]*\)", " ", name)).split()
+        while len(words) > 1 and words[-1] in FACILITY_WORDS:
+            words.pop()
     return " ".join(words)
 
 
@@ -169,11 +187,17 @@ def _total(counts: Iterable[Counts]) -> Counts:
 
 
 def _entity_keys(doc: dict) -> set[tuple[str, str]]:
-    return {(e["type"], normalise(e["name"])) for e in doc.get("entities", [])}
+    return {(e["type"], normalise(e["name"], e["type"])) for e in doc.get("entities", [])}
 
 
-def _relation_key(rel: dict) -> tuple[str, str, str]:
-    s, o = normalise(rel["subject"]), normalise(rel["object"])
+def _entity_types(doc: dict) -> dict[str, str]:
+    return {e["name"]: e["type"] for e in doc.get("entities", [])}
+
+
+def _relation_key(rel: dict, types: dict[str, str] | None = None) -> tuple[str, str, str]:
+    types = types or {}
+    s = normalise(rel["subject"], types.get(rel["subject"]))
+    o = normalise(rel["object"], types.get(rel["object"]))
     if rel["type"] in SYMMETRIC and o < s:
         s, o = o, s
     return rel["type"], s, o
@@ -182,8 +206,9 @@ def _relation_key(rel: dict) -> tuple[str, str, str]:
 def _relations(doc: dict) -> dict[tuple[str, str, str], dict]:
     """Relation key -> attributes; a duplicate relation merges its attributes into the first."""
     out: dict[tuple[str, str, str], dict] = {}
+    types = _entity_types(doc)
     for rel in doc.get("relations", []):
-        key = _relation_key(rel)
+        key = _relation_key(rel, types)
         attrs = out.setdefault(key, {})
         for k, v in (rel.get("attributes") or {}).items():
             attrs.setdefault(k, v)

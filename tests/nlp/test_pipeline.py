@@ -35,7 +35,11 @@ def nlp():
 
 
 def relations(nlp, text):
-    return [(r["type"], r["subject"], r["object"]) for r in extract_document(nlp, "t", text)["relations"]]
+    return [(r["type"], r["subject"], r["object"]) for r in relations_full(nlp, text)]
+
+
+def relations_full(nlp, text):
+    return extract_document(nlp, "t", text)["relations"]
 
 
 CASES = [
@@ -110,8 +114,59 @@ def test_attributes(nlp):
                                         "to Tesla from 2025 until 2030.")
     owns, supplies = result["relations"]
     assert owns["attributes"] == {"percentage": 20, "status": "agreed"}
-    assert supplies["attributes"] == {"mineral": "Spodumene concentrate", "volume": 160000, "unit": "tonnes",
+    assert supplies["attributes"] == {"mineral": "Spodumene concentrate", "volume": 160000, "unit": "t",
                                       "start_year": 2025, "end_year": 2030}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The Brenton plant will produce 40 ktpa of lithium hydroxide.", {"capacity": 40000, "unit": "t/y"}),
+    ("The Brenton refinery can process about 12,000 tonnes of black mass a year.", {"capacity": 12000, "unit": "t/y"}),
+    ("The Brenton mine produces 300,000 dry metric tonnes of spodumene concentrate per year.",
+     {"capacity": 300000, "unit": "dmt/y"}),
+])
+def test_capacities_in_tonnes_per_year(nlp, text, expected):
+    facts = [r for r in relations_full(nlp, text) if r["type"] in {"PRODUCES", "PROCESSES"}]
+    assert facts and all({k: f["attributes"].get(k) for k in expected} == expected for f in facts)
+
+
+def test_export_measure_and_effective_date(nlp):
+    rel = relations_full(nlp, "On 3 July 2023 China said exports of gallium would need an export licence from "
+                              "1 August 2023.")
+    assert [(r["type"], r["attributes"]) for r in rel] == [
+        ("EXPORT_RESTRICTION", {"measure": "licence", "effective_date": "2023-08-01"})]
+
+
+def test_definite_descriptions_refer_back(nlp):
+    text = ("Zephyr Metals Ltd opened the Brenton lithium hydroxide plant in Western Australia. "
+            "The plant converts spodumene concentrate into lithium hydroxide. "
+            "The company also signed an offtake agreement with Tesla for lithium hydroxide.")
+    found = {(r["type"], r["subject"], r["object"]) for r in relations_full(nlp, text)}
+    assert ("PROCESSES", "Brenton lithium hydroxide plant", "Spodumene concentrate") in found
+    assert ("PRODUCES", "Brenton lithium hydroxide plant", "Lithium hydroxide") in found
+    assert ("SUPPLIES", "Zephyr Metals Ltd", "Tesla") in found
+
+
+def test_unnamed_plant_is_named_by_its_place(nlp):
+    text = "Zephyr Metals Ltd runs its battery recycling plant in Kwinana, Western Australia."
+    result = extract_document(nlp, "t", text)
+    assert {"type": "FACILITY", "name": "Kwinana battery recycling plant", "mentions": 1} in \
+        [{k: e[k] for k in ("type", "name", "mentions")} for e in result["entities"]]
+    found = {(r["type"], r["subject"], r["object"]) for r in result["relations"]}
+    assert ("LOCATED_IN", "Kwinana battery recycling plant", "Western Australia") in found
+    assert ("OPERATES", "Zephyr Metals Ltd", "Kwinana battery recycling plant") in found
+
+
+def test_members_of_a_partnership(nlp):
+    text = ("Ten countries launched the Minerals Security Partnership. The founding partners were Canada, Japan "
+            "and Sweden. Australia joined the partnership in 2023.")
+    found = {(r["type"], r["subject"], r["object"]) for r in relations_full(nlp, text)}
+    assert {("PARTNERSHIP", country, "Minerals Security Partnership") for country in ("Canada", "Japan", "Sweden",
+                                                                                       "Australia")} <= found
+
+
+def test_talks_leave_a_deal_unsettled(nlp):
+    assert relations(nlp, "The European Union has been negotiating a similar agreement with Japan, but talks had "
+                          "not concluded.") == []
 
 
 def test_unknown_company_is_a_candidate_and_graph_entity_links(nlp):

@@ -1,0 +1,94 @@
+"""Document structure the sentencizer cannot see, and facilities the text names only by kind and place.
+
+``cm_paragraphs`` starts a sentence after every line break: a headline, a dateline or a list item is never glued to
+the sentence after it (the sentencizer splits on punctuation only, and headlines have none).
+
+``cm_sites`` turns "its rare earths processing facility in Kalgoorlie" and "a plant in Loyalist, Ontario" into
+FACILITY entities: press releases often name a new plant only by what it is and where. The entity covers the words
+before the preposition (the place stays a LOCATION of its own) and is named place first, as a reader would call it
+("Kalgoorlie rare earths processing facility"); the name goes into ``doc.user_data["cm_site_names"]`` for
+``cm_mentions``. Minerals inside the description become part of the facility (``cm_mentions`` reads them back as the
+facility's products).
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+FAC, LOC, MIN = "FACILITY", "LOCATION", "MINERAL"
+# The kind of site a description ends in.
+SITE_HEADS = {"plant", "refinery", "facility", "smelter", "campus", "hub", "concentrator", "factory", "mine",
+              "gigafactory", "complex", "works"}
+# Words that may describe a site before its kind ("battery recycling pilot plant"); anything else ends the description.
+SITE_MODIFIERS = {
+    "lithium", "hydroxide", "carbonate", "nickel", "cobalt", "copper", "graphite", "rare", "earth", "earths",
+    "sulphate", "sulfate", "cathode", "anode", "battery", "cell", "recycling", "processing", "separation", "magnet",
+    "magnets", "conversion", "chemical", "chemicals", "materials", "material", "precursor", "refining", "pilot",
+    "demonstration", "commercial", "hpal", "leach", "leaching", "hydrometallurgical", "pcam", "cam", "active",
+    "spodumene", "manganese", "alumina", "aluminium", "zinc", "tin", "uranium", "vanadium", "gallium", "germanium",
+    "antimony", "tungsten", "electrolyte", "foil", "metals", "metal", "new", "second", "third", "first", "planned",
+    "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev",
+}
+_PLACE_PREPOSITIONS = {"in", "at", "near", "outside"}
+_INTRODUCERS = {"a", "an", "its", "their", "our", "new", "second", "third", "planned"}
+
+
+@Language.factory("cm_paragraphs", requires=["doc.sents"], assigns=["token.is_sent_start"])
+def make_paragraphs(nlp: Language, name: str) -> ParagraphBreaks:
+    return ParagraphBreaks()
+
+
+class ParagraphBreaks:
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc[:-1]:
+            if "\n" in token.text or "\n" in token.whitespace_:
+                follower = doc[token.i + 1]
+                if not follower.is_space:
+                    follower.is_sent_start = True
+        return doc
+
+
+@Language.factory("cm_sites", requires=["doc.ents", "doc.sents"], assigns=["doc.ents"])
+def make_sites(nlp: Language, name: str) -> Sites:
+    return Sites()
+
+
+class Sites:
+    def __call__(self, doc: Doc) -> Doc:
+        names: dict[tuple[int, int], str] = doc.user_data.setdefault("cm_site_names", {})
+        ents = list(doc.ents)
+        by_start = {e.start: e for e in ents}
+        entity_at = {i: e for e in ents for i in range(e.start, e.end)}
+        new: list[Span] = []
+        for token in doc:
+            if token.lower_ not in SITE_HEADS or token.i in entity_at or token.i + 2 >= len(doc):
+                continue
+            preposition = doc[token.i + 1]
+            place = by_start.get(token.i + 2)
+            if preposition.lower_ not in _PLACE_PREPOSITIONS or place is None or place.label_ != LOC \
+                    or preposition.sent != place.sent:
+                continue
+            start = token.i
+            while start > token.sent.start:
+                previous = doc[start - 1]
+                inside = entity_at.get(start - 1)
+                if inside is not None and inside.label_ == MIN:
+                    start = inside.start
+                elif inside is None and previous.lower_ in SITE_MODIFIERS:
+                    start -= 1
+                else:
+                    break
+            # "the plant in Nysa" refers back to a plant already named as often as it introduces one
+            before = doc[start - 1].lower_ if start > token.sent.start else ""
+            if start == token.i and before not in _INTRODUCERS:
+                continue  # "the plant in Nysa" refers back; "the mine and concentrator in ..." is one site
+            span = Span(doc, start, token.i + 1, label=FAC, span_id="site")
+            words = [t.text for t in span if t.lower_ not in {"new", "second", "third", "first", "planned"}]
+            names[(span.start, span.end)] = f"{place.text} {' '.join(words)}".replace(" - ", "-")
+            new.append(span)
+        if new:
+            inner = {(e.start, e.end) for s in new for e in ents if s.start <= e.start and e.end <= s.end}
+            doc.ents = filter_spans([*(e for e in ents if (e.start, e.end) not in inner), *new])
+        return doc
