@@ -43,6 +43,10 @@ _LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.",
 _NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
+_AREA_WORDS = {"area", "region", "province", "district", "county", "state", "basin", "belt", "prefecture",
+               "regency", "department", "municipality"}
+_COMPASS = {"North", "South", "East", "West", "Central", "Northern", "Southern", "Eastern", "Western", "Northeast",
+            "Northwest", "Southeast", "Southwest", "Upper", "Lower"}
 _PERSON_TITLES = {"representative", "ambassador", "minister", "secretary", "president", "chairman", "chairwoman",
                   "director", "officer", "spokesperson", "spokesman", "spokeswoman", "ceo", "premier", "governor",
                   "senator", "mr", "ms", "mrs", "dr"}
@@ -99,8 +103,9 @@ class CandidateNames:
                     label = LOC if self._place_context(doc, sent, i, j) else ORG
                     spans.append(Span(doc, i, j, label=label, span_id="candidate"))
                 i = j
-        kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)]
-        ents = _merge_names(doc, [_hyphen_extend(doc, ent) for ent in kept], spans)
+        kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)
+                and not (ent.label_ == FAC and ent[0].lower_ in _DEMONYMS)]  # "the Malaysian plant" names no site
+        ents = _merge_names(doc, [_legal_tail(doc, _hyphen_extend(doc, ent)) for ent in kept], spans)
         if ents != list(doc.ents):
             doc.ents = filter_spans(ents)
         return doc
@@ -120,6 +125,8 @@ class CandidateNames:
         before = doc[start - 1].lower_ if start > sent.start else ""
         if before in {"near", "outside"}:
             return True
+        if end < sent.end and doc[end].lower_ in _AREA_WORDS and before in {"the", "in"}:
+            return True  # "in the Kaustinen area", "in Lualaba province"
         if before not in {"in", "at", "from"} or end + 1 >= sent.end or doc[end].lower_ not in {",", "in"}:
             return False
         return any(e.start == end + 1 and e.label_ == LOC for e in doc.ents)
@@ -171,6 +178,8 @@ class CandidateNames:
         if doc[end - 1].lower_ in _DOCUMENT_WORDS:  # "Inflation Reduction Act", "Critical Minerals Agreement"
             return False
         if start == sent.start and end - start == 1 and not doc[start].is_upper:
+            if end < sent.end and any(e.start == end and e.label_ == LOC for e in doc.ents):
+                return True  # "Vale Indonesia ...": joined to the place by _merge_names
             return after in {"'s", ",", "has", "have", "will", "is", "was", "said", "says", "and", "signed",
                              "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
         return len(doc[start:end].text) > 2
@@ -188,6 +197,10 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
     spans = sorted([*ents, *candidates], key=lambda e: e.start)
     out: list[Span] = []
     for span in spans:
+        if out and out[-1].end == span.start and len(out[-1]) == 1 and out[-1].text in _COMPASS \
+                and span.label_ == LOC and doc[out[-1].start].whitespace_:
+            out[-1] = Span(doc, out[-1].start, span.end, label=LOC, span_id="candidate")  # "Southeast Sulawesi"
+            continue
         if out and out[-1].end == span.start - 1 and doc[span.start - 1].text in {"de", "del", "do", "da"} \
                 and out[-1].label_ == ORG and span.label_ == LOC and not (out[-1].ent_id_ or "").startswith("http"):
             # "Sociedad Química y Minera de Chile"
@@ -209,6 +222,17 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
                 continue
         out.append(span)
     return out
+
+
+def _legal_tail(doc: Doc, ent: Span) -> Span:
+    """A company name runs on over a legal form after a comma: "Zhejiang Huayou Cobalt Co., Ltd."."""
+    end = ent.end
+    while ent.label_ == ORG and end + 1 < len(doc) and doc[end].text == "," \
+            and doc[end + 1].lower_.rstrip(".") in {f.rstrip(".") for f in _LEGAL_FORMS}:
+        end += 2
+        if end < len(doc) and doc[end].text == ".":
+            end += 1
+    return ent if end == ent.end else Span(doc, ent.start, end, label=ent.label_, span_id=ent.ent_id_ or ent.id_)
 
 
 def _hyphen_join(doc: Doc, i: int) -> bool:
@@ -533,8 +557,8 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
     "EXPORT_RESTRICTION": {"active": _forms("ban bans banned banning restrict restricts restricted restricting "
                                             "restriction restrictions control controls curb curbs curbed prohibit "
                                             "prohibits prohibited prohibition quota quotas tax duty duties levy "
-                                            "licence license licences licenses licensing suspend suspended halt "
-                                            "halted embargo")},
+                                            "licence license licences licenses licensing permit permits suspend "
+                                            "suspends suspended halt halted embargo")},
 }
 TRIGGER_WORDS = {w for modes in TRIGGERS.values() for words in modes.values() for w in words}
 HEDGES = set(_forms("not n't no never neither nor may might could should considering consider considers considered "
@@ -574,6 +598,11 @@ _MEASURES = {
     "quota": {"quota", "quotas"},
     "tax": set(_forms("tax taxes duty duties levy levies tariff tariffs")),
 }
+_DIRECTIONS = set(_forms("north south east west northeast northwest southeast southwest north-east north-west "
+                         "south-east south-west"))
+_COVERS = set(_forms("cover covers covered covering apply applies include includes including extend extends"))
+_MEASURE_NOUNS = set(_forms("rules rule measure measures controls restrictions ban list regulations requirement "
+                            "requirements notice"))
 _EFFECTIVE_CUES = {"from", "effective", "starting", "since"}
 _TRANSACTIONS = set(_forms("acquire acquires acquired acquiring acquisition buy buys bought buying purchase purchases "
                            "purchased purchasing takeover sell sells sold selling sale divest divested merger"))
@@ -619,6 +648,7 @@ class Relations:
             mentions[(span.start_char, span.end_char)] = EntityMention(
                 target.name, target.type, span.text, span.start_char, span.end_char, iri=target.iri)
         quantities = list(doc.spans["cm_quantities"]) if "cm_quantities" in doc.spans else []
+        last_restriction: CandidateFact | None = None
         for sent in doc.sents:
             ents = sorted([e for e in [*doc.ents, *(s for s, _ in references)]
                            if sent.start <= e.start and e.end <= sent.end], key=lambda e: e.start)
@@ -626,7 +656,13 @@ class Relations:
                 continue
             sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end],
                                  topic=_topic(doc, sent))
-            for fact in sentence.facts():
+            found = list(sentence.facts())
+            restrictions = [f for f in found if f.predicate == "EXPORT_RESTRICTION"]
+            if not restrictions and last_restriction is not None:
+                found += sentence.restriction_continued(last_restriction)
+            last_restriction = restrictions[-1] if restrictions else None if sentence.has_export else \
+                last_restriction
+            for fact in found:
                 key = (fact.subject.name, fact.predicate, fact.object.name)
                 if fact.subject.name != fact.object.name \
                         and all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
@@ -655,9 +691,23 @@ class _Sentence:
 
     # -- helpers
     def _of(self, types: set[str], *, before: int | None = None, after: int | None = None) -> list[Span]:
+        """Entities of ``types`` nearest first, before a position or after it and in the same clause."""
         found = [e for e in self.ents if e.label_ in types
                  and (before is None or e.end <= before) and (after is None or e.start > after)]
+        if after is not None and before is None:
+            found = [e for e in found if not self._clause_break(after, e.start)]
         return found[::-1] if before is not None else found
+
+    def _clause_break(self, start: int, end: int) -> bool:
+        """A new clause starts between two positions: "; ", ", and <name>", "while", "whereas", "but"."""
+        for i in range(start + 1, end):
+            word = self.doc[i].lower_
+            if word in {";", "while", "whereas", "but"}:
+                return True
+            if word == "," and i + 2 < end + 1 and self.doc[i + 1].lower_ == "and" \
+                    and self.doc[i + 2].text[:1].isupper():
+                return True
+        return False
 
     def _word_after(self, index: int, words: set[str], limit: int = 12) -> int | None:
         for i in range(index + 1, min(self.sent.end, index + 1 + limit)):
@@ -823,6 +873,11 @@ class _Sentence:
                 groups.append(self._coordinated(mineral))
         if not groups:
             groups = [[m] for m in self._of({MIN}, before=index)[:1]]
+        # "120,000 t/y of contained nickel in the form of mixed hydroxide precipitate": the form is the product
+        formed = [g for g in groups[1:] if g[0].start >= 3 and self.doc[g[0].start - 1].lower_ == "of"
+                  and self.doc[g[0].start - 2].lower_ == "form"]
+        if formed:
+            groups = [formed[0]]
         stop = next((i for i, rel, _ in self.triggers if i > index and rel in {"PRODUCES", "PROCESSES"}), None)
         groups = [g for n, g in enumerate(groups) if (stop is None or g[0].start < stop)
                   and (n == 0 or self._cue_before(g[0].start) in {"from", "into"})]
@@ -846,6 +901,20 @@ class _Sentence:
                                        or (self.doc[i].text[:1].isupper() and self.doc[i].lower_ not in _CUES)):
             i -= 1
         return self.doc[i].lower_ if i >= self.sent.start else ""
+
+    def restriction_continued(self, previous: CandidateFact) -> list[CandidateFact]:
+        """The sentence after an export restriction says what else "the rules" cover ("The rules cover synthetic
+        graphite as well as natural flake graphite"): the same country restricts those too."""
+        cover = next((t.i for t in self.sent if t.lower_ in _COVERS), None)
+        if cover is None or _MEASURE_NOUNS.isdisjoint(self.words) or self._hedged(self.sent.start, cover):
+            return []
+        minerals = self._of({MIN}, after=cover)
+        out: list[CandidateFact] = []
+        for mineral in minerals:
+            out.append(CandidateFact(previous.subject, "EXPORT_RESTRICTION", self._mention(mineral),
+                                     dict(previous.attributes), evidence=self.sent.text,
+                                     start_char=self.sent.start_char, end_char=self.sent.end_char, confidence=0.5))
+        return out
 
     def _membership(self):
         """"India joined the partnership", "The founding partners were A, B and C": each member is a PARTNERSHIP
@@ -1012,9 +1081,17 @@ class _Sentence:
             if ent.label_ != FAC:
                 continue
             i = ent.end
+            # "Mutanda copper and cobalt operation in", "Mountain Pass mine and processing facility in"
+            while i < self.sent.end and self.ents_at(i) is None and (
+                    self.doc[i].lower_ in _FACILITY_WORDS or self.doc[i].lower_ in {"and", "brine", "site"}):
+                i += 1
             while i < self.sent.end and self.doc[i].lower_ in {",", "which", "is", "located", "situated", "based",
                                                                 "sits", "lies"}:
                 i += 1
+            # "located north of Leinster in the Goldfields region": the reference point is not the location
+            if i + 2 < self.sent.end and self.doc[i].lower_ in _DIRECTIONS and self.doc[i + 1].lower_ == "of":
+                landmark = self.ents_at(i + 2)
+                i = landmark.end if landmark is not None else i
             if i < self.sent.end and self.doc[i].lower_ in {"in", "near", "at", "outside"}:
                 i += 1
                 i = self._skip_fillers(i)
@@ -1029,6 +1106,9 @@ class _Sentence:
                              and self.doc[e.end].lower_ in {"'s", "’s"}), None)  # noqa: RUF001
             if previous is not None:
                 yield self._fact(ent, "LOCATED_IN", previous, {}, 0.5)
+
+    def ents_at(self, i: int) -> Span | None:
+        return next((e for e in self.ents if e.start <= i < e.end), None)
 
     def _skip_fillers(self, i: int) -> int:
         """Past "the", "central", "province of" ... but not into a place name ("Western Australia")."""
@@ -1074,8 +1154,9 @@ class _Sentence:
                                  and ent.start <= q.start < ent.end), None)
             producing = any(rel in {"PRODUCES", "PROCESSES"} for _, rel, _ in self.triggers) \
                 or not _OUTPUT_CUES.isdisjoint(self.words)
-            if capacity is None and not producing:
-                continue  # a name alone ("operates the Kemerton lithium hydroxide plant") states no output
+            mine = ent[-1].lower_ in _SITE_KINDS | {"mines", "projects"}
+            if capacity is None and not producing and not mine:
+                continue  # a plant's name alone ("operates the Kemerton lithium hydroxide plant") states no output
             attributes: dict = {}
             if capacity is not None:
                 quantity = quantity_of(capacity)

@@ -33,9 +33,7 @@ _COMPANY_NOUNS = {"company", "group", "miner", "producer", "firm", "refiner", "r
 _VENTURE_NOUNS = {"venture", "jv"}
 _GROUPING_NOUNS = {"partnership", "alliance", "initiative", "club", "forum", "grouping", "bloc"}
 _DETERMINERS = {"the", "this"}
-_MODIFIERS = {"new", "existing", "planned", "proposed", "expanded", "same", "joint", "australian", "chinese",
-              "korean", "japanese", "american", "canadian", "chilean", "congolese", "indonesian", "miner's",
-              "lithium", "nickel", "cobalt", "copper", "graphite", "hydroxide", "processing", "refining", "battery",
+_MODIFIERS = {"new", "existing", "planned", "proposed", "expanded", "same", "joint", "miner's", "lithium", "nickel", "cobalt", "copper", "graphite", "hydroxide", "processing", "refining", "battery",
               "recycling", "cathode", "anode", "mining", "chemicals", "rare", "earths", "steel", "car", "battery-maker"}
 _MAX_SENTENCES_BACK = 4
 
