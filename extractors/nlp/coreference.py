@@ -33,8 +33,9 @@ _COMPANY_NOUNS = {"company", "group", "miner", "producer", "firm", "refiner", "r
 _VENTURE_NOUNS = {"venture", "jv"}
 _GROUPING_NOUNS = {"partnership", "alliance", "initiative", "club", "forum", "grouping", "bloc"}
 _DETERMINERS = {"the", "this"}
-_MODIFIERS = {"new", "existing", "planned", "proposed", "expanded", "same", "joint", "miner's", "lithium", "nickel", "cobalt", "copper", "graphite", "hydroxide", "processing", "refining", "battery",
-              "recycling", "cathode", "anode", "mining", "chemicals", "rare", "earths", "steel", "car", "battery-maker"}
+_MODIFIERS = {"anode", "battery", "battery-maker", "car", "cathode", "chemicals", "cobalt", "copper", "earths",
+              "existing", "expanded", "graphite", "hydroxide", "joint", "lithium", "miner's", "mining", "new",
+              "nickel", "planned", "processing", "proposed", "rare", "recycling", "refining", "same", "steel"}
 _MAX_SENTENCES_BACK = 4
 
 
