@@ -16,6 +16,7 @@ from spacy.util import filter_spans
 
 from extractors.facts import CandidateFact, EntityMention, Quantity
 from extractors.nlp.coreference import anaphors
+from extractors.nlp.scoring import normalise
 
 for _name in ("facts", "mentions"):
     if not Doc.has_extension(_name):
@@ -243,6 +244,10 @@ def _hyphen_join(doc: Doc, i: int) -> bool:
 def _hyphen_extend(doc: Doc, ent: Span) -> Span:
     """A company name whose first word is glued to a capitalised word before it by a hyphen ("Li-Cycle Holdings")
     starts at that word."""
+    if ent.label_ in {FAC, LOC} and ent.start >= 2 and _hyphen_join(doc, ent.start - 1) \
+            and _CAPITALISED.match(doc[ent.start - 2].text) and len(ent) == 1:
+        # "Sibanye-Stillwater": not the Stillwater mine, a company
+        return Span(doc, ent.start - 2, ent.end, label=ORG, span_id="candidate")
     start = ent.start
     while start >= 2 and _hyphen_join(doc, start - 1) and _CAPITALISED.match(doc[start - 2].text) \
             and ent.label_ == ORG and not (ent.ent_id_ or ent.id_).startswith("http"):
@@ -539,8 +544,10 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
                                  "manages managed managing"), "passive": ["operated"]},
     "OWNS": {"active": _forms("own owns owning owner acquire acquires acquired acquiring acquisition buy buys bought "
                               "buying purchase purchases purchased purchasing takeover stake stakes interest hold "
-                              "holds held holding shareholder"), "passive": ["owned"],
-             "inverse": ["subsidiary", "unit"]},
+                              "holds held holding shareholder retain retains retained ownership invest invests "
+                              "invested investing investment"), "passive": ["owned"],
+             "inverse": ["subsidiary", "unit"],
+             "sale": _forms("sell sells sold selling sale divest divests divested divesting")},
     "PRODUCES": {"active": _forms("produce produces produced producing production output outputs mine mines mined "
                                   "yield yields producer recover recovers recovered recovering make makes")},
     "PROCESSES": {"active": _forms("process processes processed processing refine refines refined refining "
@@ -664,11 +671,16 @@ class Relations:
                 last_restriction
             for fact in found:
                 key = (fact.subject.name, fact.predicate, fact.object.name)
-                if fact.subject.name != fact.object.name \
+                if not _same_name(fact.subject.name, fact.object.name) \
                         and all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
                     facts.append(fact)
         doc._.facts = facts
         return doc
+
+
+def _same_name(a: str, b: str) -> bool:
+    """"Lithium Americas Corp." and "Lithium Americas" are one party: no relation holds between them."""
+    return normalise(a) == normalise(b)
 
 
 def _topic(doc: Doc, sent: Span) -> Span | None:
@@ -683,6 +695,7 @@ class _Sentence:
                  topic: Span | None = None) -> None:
         self.doc, self.sent, self.ents, self.mentions, self.quantities = doc, sent, ents, mentions, quantities
         self.topic = topic  # the organisation the text is about so far (see _topic)
+        self.owned: Span | None = None  # what the sentence's last ownership fact was about
         inside = {i for e in ents for i in range(e.start, e.end)}
         self.words = [t.lower_ for t in sent]
         self.triggers = [(t.i, rel, mode) for t in sent if t.i not in inside
@@ -756,12 +769,17 @@ class _Sentence:
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
+            selling = mode == "sale" or self.words[index - self.sent.start] in TRIGGERS["OWNS"]["sale"]
+            if selling and self._stake_sale(index) != (mode == "sale"):
+                continue  # "sell a 25% interest in" is a stake (OWNS); "sell black mass to" a supply
             if relation == "PARTNERSHIP" and self.words[index - self.sent.start] in _GENERIC_DEALS \
                     and self._other_deal():
                 continue  # "a supply agreement", "a sale agreement" are not partnerships
             if relation in {"PRODUCES", "PROCESSES"}:
                 yield from self._outputs(index, relation)
                 continue
+            if relation == "OPERATES" and mode == "active":
+                yield from self._operated_companies(index)
             for subject, obj, confidence in self._roles(index, relation, mode):
                 if subject.start == obj.start or self._hedged(min(subject.start, obj.start), index):
                     continue
@@ -794,6 +812,14 @@ class _Sentence:
             if buyers and sellers:
                 yield sellers[0], buyers[0], 0.6
             return
+        if mode == "sale":  # "CMOC agreed to sell a 25% interest in Kisanfu to CATL"
+            to = self._word_after(index, {"to"}, limit=20)
+            buyers = self._of({ORG}, after=to) if to is not None else []
+            owned = [e for e in self._of(object_types, after=index) if to is None or e.start < to]
+            if buyers and owned:
+                self.owned = owned[0]
+                yield buyers[0], owned[0], 0.6
+            return
         if mode == "inverse":  # "Y, a subsidiary of X"
             owners = self._of(subject_types, after=index)
             owned = self._of(object_types, before=index)
@@ -811,8 +837,10 @@ class _Sentence:
                 return
         if mode == "passive":
             return
+        # not "the Tesla agreement", not "acquired Northvolt's share"
         subjects = [e for e in self._of(subject_types, before=index)
-                    if not (e.end < self.sent.end and self.doc[e.end].lower_ in _DEAL_NOUNS)]  # "the Tesla agreement"
+                    if not (e.end < self.sent.end and self.doc[e.end].lower_ in _DEAL_NOUNS)
+                    and not self._possessed_share(e)]
         if relation == "SUPPLIES" and not subjects and self.topic is not None:
             subjects = [self.topic]
         if relation == "SUPPLIES":
@@ -824,24 +852,45 @@ class _Sentence:
         if relation == "OWNS":
             # not the seller ("acquired its interest from Freeport"), not whose share it was ("Northvolt's share
             # of the venture"), and a purchase of tonnes is a supply, not a stake
-            objects = [e for e in objects if self._cue_before(e.start) != "from" and not (
-                e.end + 1 < self.sent.end and self.doc[e.end].lower_ in {"'s", "’s", "'"}  # noqa: RUF001
-                and self.doc[e.end + 1].lower_ in {"share", "stake", "interest", "holding"})]
+            objects = [e for e in objects if self._cue_before(e.start) != "from" and not self._possessed_share(e)]
             if any(q.label_ in {"MASS", "RATE"} and 0 < q.start - index <= 4 for q in self.quantities):
                 return
             relative = self._relative_antecedent(subjects[0]) if subjects else None
             if relative is not None:  # "the Greenbushes Mine, in which Albemarle holds a 49% interest"
                 objects = [relative]
-        if subjects and not objects and relation == "OWNS":  # "Y, in which X holds 20%"
-            objects = [e for e in self._of(object_types, before=subjects[0].start)]
+        if subjects and not objects and relation == "OWNS":
+            # "..., with Pilbara Minerals holding 18%": what the sentence's earlier owner owns; else "Y, in which X
+            # holds 20%"
+            objects = [self.owned] if self.owned is not None else self._of(object_types, before=subjects[0].start)
         if subjects and objects:
             if relation == "OWNS" and objects[0].label_ not in object_types:
                 return
-            if relation in {"SUPPLIES", "OPERATES"}:  # "supply A and B", "runs the X and Y mines"
-                for obj in self._coordinated(objects[0]):
-                    yield subjects[0], obj, 0.7
-                return
-            yield subjects[0], objects[0], 0.7
+            if relation == "OWNS":
+                self.owned = objects[0]
+            # "supply A and B", "runs the X and Y mines", "owns the Rincon project in Argentina and the Jadar project"
+            for obj in self._coordinated(objects[0]):
+                yield subjects[0], obj, 0.7
+
+    def _operated_companies(self, index: int):
+        """"Glencore, which operates Kamoto Copper Company and Mutanda Mining": running a company is controlling
+        it (OWNS, without a share)."""
+        operators = self._of({ORG}, before=index)
+        companies = [e for e in self._of({ORG}, after=index) if e.start - index <= 2]
+        if not operators or not companies or self._hedged(operators[0].start, index):
+            return
+        for company in self._coordinated(companies[0]):
+            yield self._fact(operators[0], "OWNS", company, {}, 0.5)
+
+    def _possessed_share(self, ent: Span) -> bool:
+        """"Northvolt's share of the venture": the organisation whose share it was, not a party."""
+        return ent.end + 1 < self.sent.end and self.doc[ent.end].lower_ in {"'s", "’s", "'"} \
+            and self.doc[ent.end + 1].lower_ in {"share", "stake", "interest", "holding", "shares"}  # noqa: RUF001
+
+    def _stake_sale(self, index: int) -> bool:
+        """A sale of equity ("sell a 25% interest in"), not of product."""
+        ahead = self.doc[index + 1:min(self.sent.end, index + 8)]
+        return any(t.lower_ in {"stake", "interest", "share", "shares", "holding", "equity"} for t in ahead) \
+            or any(q.label_ == "PERCENT" and index < q.start <= index + 6 for q in self.quantities)
 
     def _relative_antecedent(self, subject: Span) -> Span | None:
         """For a subject right after "in which" / "of which" / "which" ("Y, in which X holds"; "Y, which it owns"), the
@@ -854,7 +903,15 @@ class _Sentence:
             i -= 1
         if self.doc[i].text == ",":
             i -= 1
-        return next((e for e in self.ents if e.end == i + 1 and e.label_ in {ORG, FAC}), None)
+        found = self.ents_at(i)
+        # "Kamoto Copper Company (KCC) near Kolwezi, in which": past the locative and the bracketed abbreviation
+        while found is not None and (found.label_ == LOC or self.doc[found.start - 1].lower_ in {"near", "in", "at"}
+                                     or self.doc[found.start - 1].text == "("):
+            i = found.start - 2 if self.doc[found.start - 1].text != "(" else found.start - 1
+            while i > self.sent.start and self.doc[i].text in {"(", ")", ","}:
+                i -= 1
+            found = self.ents_at(i) if i >= self.sent.start else None
+        return found if found is not None and found.label_ in {ORG, FAC} else None
 
     def _outputs(self, index: int, relation: str):
         """The facility before the trigger (else after it) makes or treats the minerals after it (else the nearest
@@ -1005,7 +1062,10 @@ class _Sentence:
                 status = "agreed"
             elif words & _TRANSACTIONS:
                 status = "completed"
-            return {"percentage": quantity_of(percent).value if percent else None, "status": status}
+            value = quantity_of(percent).value if percent else None
+            if value is None and ({"wholly", "fully"} & words or "full ownership" in self.sent.text.lower()):
+                value = 100
+            return {"percentage": value, "status": status}
         if relation in {"PRODUCES", "PROCESSES"}:
             capacity = self._quantity({"RATE", "MASS", "ENERGY"}, index)
             if capacity is None:

@@ -103,6 +103,11 @@ def _topic(ents: list[tuple[Span, EntityMention]], before: int) -> EntityMention
 
 
 def _introduced_as_venture(doc: Doc, ent: Span) -> bool:
-    """"a joint venture, X," / "a joint venture called X" / "X, a joint venture" / "X, the joint venture"."""
-    window = {t.lower_ for t in doc[max(ent.sent.start, ent.start - 4):min(ent.sent.end, ent.end + 4)]}
-    return bool(window & {"venture", "jv"})
+    """"a joint venture, X," / "a joint venture called X" / "X, its joint venture" / "X (TLEA), a joint venture"."""
+    before = [t.lower_ for t in doc[max(ent.sent.start, ent.start - 3):ent.start]]
+    after = [t.lower_ for t in doc[ent.end:min(ent.sent.end, ent.end + 8)]]
+    if after[:1] == ["("]:  # past a bracketed abbreviation
+        after = after[after.index(")") + 1:] if ")" in after else after
+    return (bool(before) and before[-1] in {"venture", "jv", ",", "called", "named"} and
+            ("venture" in before or "jv" in before)) or (after[:1] == [","] and ("venture" in after[:4]
+                                                                                 or "jv" in after[:4]))

@@ -9,7 +9,9 @@ case, punctuation and whitespace ignored, and corporate suffixes (Ltd, Inc, Corp
 Facilities are matched on their site name, as organisations are without their legal form: a parenthesis and trailing
 type and product words go ("the Kemerton lithium hydroxide plant", "Kemerton refinery" and "Kemerton" name one
 facility; "Mt Holland (Earl Grey)" is "Mt Holland"). A relation's ends are normalised by the type their document's
-entity list gives the name.
+entity list gives the name. A predicted name that is one of a gold entity's annotated mentions (of the same type)
+stands for that entity: a system that calls SQM "Sociedad Química y Minera de Chile" has found SQM.
+``--strict`` turns the last two leniencies off (names then match on case, punctuation and legal form only).
 Attributes are scored separately: for each relation matched, each gold attribute value is compared with the
 predicted one (numbers numerically, strings after normalisation).
 
@@ -186,29 +188,51 @@ def _total(counts: Iterable[Counts]) -> Counts:
     return total
 
 
-def _entity_keys(doc: dict) -> set[tuple[str, str]]:
-    return {(e["type"], normalise(e["name"], e["type"])) for e in doc.get("entities", [])}
+Aliases = dict[tuple[str, str], str]
+
+
+def _key(name: str, entity_type: str | None, aliases: Aliases, strict: bool) -> str:
+    key = normalise(name, None if strict else entity_type)
+    return aliases.get((entity_type or "", key), key)
+
+
+def gold_aliases(gold_doc: dict) -> Aliases:
+    """(type, normalised mention) -> the normalised canonical name of the one gold entity with that mention."""
+    canonical = {(e["type"], normalise(e["name"], e["type"])) for e in gold_doc.get("entities", [])}
+    found: dict[tuple[str, str], set[str]] = {}
+    for entity in gold_doc.get("entities", []):
+        name = normalise(entity["name"], entity["type"])
+        for mention in entity.get("mentions", []):
+            key = (entity["type"], normalise(mention, entity["type"]))
+            if key not in canonical:
+                found.setdefault(key, set()).add(name)
+    return {key: next(iter(names)) for key, names in found.items() if len(names) == 1}
+
+
+def _entity_keys(doc: dict, aliases: Aliases | None = None, strict: bool = False) -> set[tuple[str, str]]:
+    return {(e["type"], _key(e["name"], e["type"], aliases or {}, strict)) for e in doc.get("entities", [])}
 
 
 def _entity_types(doc: dict) -> dict[str, str]:
     return {e["name"]: e["type"] for e in doc.get("entities", [])}
 
 
-def _relation_key(rel: dict, types: dict[str, str] | None = None) -> tuple[str, str, str]:
-    types = types or {}
-    s = normalise(rel["subject"], types.get(rel["subject"]))
-    o = normalise(rel["object"], types.get(rel["object"]))
+def _relation_key(rel: dict, types: dict[str, str] | None = None, aliases: Aliases | None = None,
+                  strict: bool = False) -> tuple[str, str, str]:
+    types, aliases = types or {}, aliases or {}
+    s = _key(rel["subject"], types.get(rel["subject"]), aliases, strict)
+    o = _key(rel["object"], types.get(rel["object"]), aliases, strict)
     if rel["type"] in SYMMETRIC and o < s:
         s, o = o, s
     return rel["type"], s, o
 
 
-def _relations(doc: dict) -> dict[tuple[str, str, str], dict]:
+def _relations(doc: dict, aliases: Aliases | None = None, strict: bool = False) -> dict[tuple[str, str, str], dict]:
     """Relation key -> attributes; a duplicate relation merges its attributes into the first."""
     out: dict[tuple[str, str, str], dict] = {}
     types = _entity_types(doc)
     for rel in doc.get("relations", []):
-        key = _relation_key(rel, types)
+        key = _relation_key(rel, types, aliases, strict)
         attrs = out.setdefault(key, {})
         for k, v in (rel.get("attributes") or {}).items():
             attrs.setdefault(k, v)
@@ -242,7 +266,7 @@ def _count(gold: set, pred: set) -> dict[str, Counts]:
     return out
 
 
-def score(gold: list[dict], predicted: list[dict]) -> Report:
+def score(gold: list[dict], predicted: list[dict], *, strict: bool = False) -> Report:
     """Score predicted documents against gold ones, matched by doc_id.
 
     Predicted documents with no gold counterpart are ignored (so a prediction over the whole corpus can be scored
@@ -259,9 +283,10 @@ def score(gold: list[dict], predicted: list[dict]) -> Report:
         if pdoc is None:
             report.missing_documents.append(gdoc["doc_id"])
             pdoc = {"doc_id": gdoc["doc_id"], "entities": [], "relations": []}
-        for t, c in _count(_entity_keys(gdoc), _entity_keys(pdoc)).items():
+        aliases = {} if strict else gold_aliases(gdoc)
+        for t, c in _count(_entity_keys(gdoc, strict=strict), _entity_keys(pdoc, aliases, strict)).items():
             report.entities.setdefault(t, Counts()).add(c)
-        grels, prels = _relations(gdoc), _relations(pdoc)
+        grels, prels = _relations(gdoc, strict=strict), _relations(pdoc, aliases, strict)
         for t, c in _count(set(grels), set(prels)).items():
             report.relations.setdefault(t, Counts()).add(c)
         for key in grels.keys() & prels.keys():
@@ -283,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gold_dir", type=Path, help="folder of gold <stem>.json files")
     parser.add_argument("predictions", type=Path, help="JSON array as printed by `critmin extract --json`")
     parser.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    parser.add_argument("--strict", action="store_true",
+                        help="match names on case, punctuation and legal form only (no site names, no mentions)")
     args = parser.parse_args(argv)
     gold = load_gold(args.gold_dir)
     if not gold:
@@ -291,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     predicted = json.loads(args.predictions.read_text(encoding="utf-8"))
     if isinstance(predicted, dict):
         predicted = [predicted]
-    report = score(gold, predicted)
+    report = score(gold, predicted, strict=args.strict)
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
     return 0
 

@@ -73,6 +73,34 @@ def test_entity_type_must_match():
     assert report.entity_micro.f1 == 0.0
 
 
+def test_facilities_match_on_site_name_unless_strict():
+    gold = [_doc([("FACILITY", "Kemerton lithium hydroxide plant"), ("FACILITY", "Mt Holland (Earl Grey)")],
+                 [("OPERATES", "Albemarle", "Kemerton lithium hydroxide plant")])]
+    pred = [_doc([("FACILITY", "Kemerton"), ("FACILITY", "Mt Holland mine")],
+                 [("OPERATES", "Albemarle", "Kemerton")])]
+    assert score(gold, pred).entity_micro.f1 == 1.0
+    assert score(gold, pred).relation_micro.f1 == 1.0
+    strict = score(gold, pred, strict=True)
+    assert strict.entity_micro.tp == 0 and strict.relation_micro.tp == 0
+    # a site name is not a company name: organisations keep their words
+    assert score([_doc([("ORGANIZATION", "Nickel Industries")])],
+                 [_doc([("ORGANIZATION", "Nickel")])]).entity_micro.tp == 0
+
+
+def test_a_predicted_name_that_is_an_annotated_mention_finds_that_entity():
+    gold = {"doc_id": "d1", "entities": [
+        {"type": "ORGANIZATION", "name": "SQM", "mentions": ["Sociedad Química y Minera de Chile", "SQM"]},
+        {"type": "ORGANIZATION", "name": "Wesfarmers", "mentions": ["Wesfarmers"]}],
+        "relations": [{"type": "PARTNERSHIP", "subject": "SQM", "object": "Wesfarmers", "attributes": {}}]}
+    pred = _doc([("ORGANIZATION", "Sociedad Quimica y Minera de Chile"), ("ORGANIZATION", "Wesfarmers")],
+                [("PARTNERSHIP", "Wesfarmers", "Sociedad Quimica y Minera de Chile")])
+    assert score([gold], [pred]).relation_micro.f1 == 1.0
+    assert score([gold], [pred], strict=True).relation_micro.tp == 0
+    # a mention shared by two gold entities stands for neither
+    gold["entities"][1]["mentions"].append("Sociedad Química y Minera de Chile")
+    assert score([gold], [pred]).entities["ORGANIZATION"].tp == 1
+
+
 def test_partnership_is_symmetric_but_other_relations_are_not():
     gold = [
         _doc(relations=[("PARTNERSHIP", "IGO", "Tianqi Lithium"), ("OWNS", "IGO", "Tianqi Lithium Energy Australia")])
