@@ -128,15 +128,16 @@ def read_document(path: Path, *, metadata: dict | None = None) -> Document:
 def read_documents(paths: Iterable[Path]) -> Iterator[Document | DocumentError]:
     """Read files and folders (recursively, sorted). A file that fails yields a :class:`DocumentError`; the run goes on.
 
-    In folders, hidden files and sidecar ``<document>.json`` files are passed over; any other file whose type we do
-    not read is reported as a DocumentError, so nothing is dropped silently.
+    In folders, hidden files, sidecar ``<document>.json`` files and the folder's own README are passed over; any
+    other file whose type we do not read is reported as a DocumentError, so nothing is dropped silently.
     """
     for path in paths:
         path = Path(path)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 rel = child.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts) or _is_sidecar(child):
+                if any(part.startswith(".") for part in rel.parts) or _is_sidecar(child) \
+                        or child.stem.lower() == "readme":
                     continue
                 yield _read_or_error(child)
         else:

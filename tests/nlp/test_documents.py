@@ -219,6 +219,7 @@ def test_folder_reports_bad_files_and_reads_the_rest(tmp_path):
     (folder / "d_slides.pptx").write_bytes(b"PK\x03\x04")
     (folder / "e_empty.md").write_text(" \n\n", encoding="utf-8")
     (folder / ".hidden.txt").write_text("not read", encoding="utf-8")
+    (folder / "README.md").write_text("What these files are: not read as a document", encoding="utf-8")
     (folder / "f_scan.pdf").write_bytes(build_pdf([b""]))
 
     results = list(read_documents([folder, tmp_path / "missing.txt"]))
