@@ -549,9 +549,10 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
              "inverse": ["subsidiary", "unit"],
              "sale": _forms("sell sells sold selling sale divest divests divested divesting")},
     "PRODUCES": {"active": _forms("produce produces produced producing production output outputs mine mines mined "
-                                  "yield yields producer recover recovers recovered recovering make makes")},
+                                  "yield yields producer recover recovers recovered recovering make makes capacity")},
     "PROCESSES": {"active": _forms("process processes processed processing refine refines refined refining "
-                                   "convert converts converted converting treat treats treated treating refiner")},
+                                   "convert converts converted converting treat treats treated treating refiner fed "
+                                   "feedstock")},
     "SUPPLIES": {"active": _forms("supply supplies supplied supplying sell sells sold selling deliver delivers "
                                   "delivered delivering provide provides provided ship ships shipped offtake "
                                   "off-take"),
@@ -605,6 +606,7 @@ _MEASURES = {
     "quota": {"quota", "quotas"},
     "tax": set(_forms("tax taxes duty duties levy levies tariff tariffs")),
 }
+_LOCATIVES = {"near", "in", "at", "of", "outside"}
 _DIRECTIONS = set(_forms("north south east west northeast northwest southeast southwest north-east north-west "
                          "south-east south-west"))
 _COVERS = set(_forms("cover covers covered covering apply applies include includes including extend extends"))
@@ -775,6 +777,8 @@ class _Sentence:
             if relation == "PARTNERSHIP" and self.words[index - self.sent.start] in _GENERIC_DEALS \
                     and self._other_deal():
                 continue  # "a supply agreement", "a sale agreement" are not partnerships
+            if relation == "SUPPLIES" and index + 1 < self.sent.end and self.doc[index + 1].lower_ == "with":
+                relation = "PROCESSES"  # "Kemerton is supplied with spodumene concentrate from the Greenbushes Mine"
             if relation in {"PRODUCES", "PROCESSES"}:
                 yield from self._outputs(index, relation)
                 continue
@@ -898,17 +902,23 @@ class _Sentence:
         i = subject.start - 1
         if i <= self.sent.start or self.doc[i].lower_ != "which":
             return None
-        i -= 1
+        return self._antecedent_of(i)
+
+    def _antecedent_of(self, which: int) -> Span | None:
+        """The organisation or facility a "which" clause is about: the entity before it, past "in"/"of", a
+        bracketed abbreviation and locatives ("the refinery at Kwinana, south of Perth, which ...")."""
+        i = which - 1
         if self.doc[i].lower_ in {"in", "of"}:
             i -= 1
         if self.doc[i].text == ",":
             i -= 1
         found = self.ents_at(i)
         # "Kamoto Copper Company (KCC) near Kolwezi, in which": past the locative and the bracketed abbreviation
-        while found is not None and (found.label_ == LOC or self.doc[found.start - 1].lower_ in {"near", "in", "at"}
+        while found is not None and (found.label_ == LOC or self.doc[found.start - 1].lower_ in _LOCATIVES
                                      or self.doc[found.start - 1].text == "("):
-            i = found.start - 2 if self.doc[found.start - 1].text != "(" else found.start - 1
-            while i > self.sent.start and self.doc[i].text in {"(", ")", ","}:
+            i = found.start - 1
+            while i > self.sent.start and (self.doc[i].text in {"(", ")", ","} or self.doc[i].lower_ in _LOCATIVES
+                                           or self.doc[i].lower_ in _DIRECTIONS):
                 i -= 1
             found = self.ents_at(i) if i >= self.sent.start else None
         return found if found is not None and found.label_ in {ORG, FAC} else None
@@ -917,7 +927,14 @@ class _Sentence:
         """The facility before the trigger (else after it) makes or treats the minerals after it (else the nearest
         before): "from X" is feedstock (PROCESSES), "into X" output (PRODUCES), as in "converts spodumene
         concentrate into lithium hydroxide"; a mineral "from <mine>" is that mine's product."""
-        facilities = self._of({FAC}, before=index) or self._of({FAC}, after=index)
+        facilities = self._of({FAC}, before=index)
+        which = next((i for i in range(index - 1, max(self.sent.start, index - 5) - 1, -1)
+                      if self.doc[i].lower_ == "which"), None)
+        if which is not None:  # "the refinery at Kwinana, south of Perth, which is designed to produce"
+            antecedent = self._antecedent_of(which)
+            facilities = [antecedent] if antecedent is not None and antecedent.label_ == FAC else facilities
+        if not facilities:  # "produces magnets at a new facility", not "... from Greenbushes concentrate"
+            facilities = [e for e in self._of({FAC}, after=index) if self._cue_before(e.start) in {"at", "in", "by"}]
         if not facilities or self._hedged(min(facilities[0].start, index), index):
             return
         if facilities[0].start > index and self._cue_before(facilities[0].start) == "at":

@@ -33,9 +33,7 @@ _COMPANY_NOUNS = {"company", "group", "miner", "producer", "firm", "refiner", "r
 _VENTURE_NOUNS = {"venture", "jv"}
 _GROUPING_NOUNS = {"partnership", "alliance", "initiative", "club", "forum", "grouping", "bloc"}
 _DETERMINERS = {"the", "this"}
-_MODIFIERS = {"anode", "battery", "battery-maker", "car", "cathode", "chemicals", "cobalt", "copper", "earths",
-              "existing", "expanded", "graphite", "hydroxide", "joint", "lithium", "miner's", "mining", "new",
-              "nickel", "planned", "processing", "proposed", "rare", "recycling", "refining", "same", "steel"}
+_HEAD_NOUNS = set(_FACILITY_NOUNS) | _COMPANY_NOUNS | _VENTURE_NOUNS | _GROUPING_NOUNS
 _MAX_SENTENCES_BACK = 4
 
 
@@ -58,7 +56,9 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
         if token.lower_ not in _DETERMINERS or token.i in inside:
             continue
         end = token.i + 1
-        while end < len(doc) and doc[end].lower_ in _MODIFIERS and end not in inside:
+        # "the plant", "the new refinery", "the restarted operation": up to two lower-case words before the noun
+        while end < len(doc) and end - token.i <= 2 and end not in inside and doc[end].is_lower \
+                and doc[end].is_alpha and doc[end].lower_ not in _HEAD_NOUNS:
             end += 1
         if end >= len(doc) or end in inside:
             continue

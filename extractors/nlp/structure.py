@@ -32,7 +32,6 @@ SITE_MODIFIERS = {
     "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev",
 }
 _PLACE_PREPOSITIONS = {"in", "at", "near", "outside"}
-_INTRODUCERS = {"a", "an", "its", "their", "our", "new", "second", "third", "planned"}
 
 
 @Language.factory("cm_paragraphs", requires=["doc.sents"], assigns=["token.is_sent_start"])
@@ -82,8 +81,8 @@ class Sites:
                     break
             # "the plant in Nysa" refers back to a plant already named as often as it introduces one
             before = doc[start - 1].lower_ if start > token.sent.start else ""
-            if start == token.i and before not in _INTRODUCERS:
-                continue  # "the plant in Nysa" refers back; "the mine and concentrator in ..." is one site
+            if start == token.i and before in {"and", "or", ","}:
+                continue  # "the Mt Holland mine and concentrator in ...": one site, named already
             span = Span(doc, start, token.i + 1, label=FAC, span_id="site")
             words = [t.text for t in span if t.lower_ not in {"new", "second", "third", "first", "planned"}]
             names[(span.start, span.end)] = f"{place.text} {' '.join(words)}".replace(" - ", "-")
