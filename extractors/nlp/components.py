@@ -16,6 +16,7 @@ from spacy.util import filter_spans
 
 from extractors.facts import CandidateFact, EntityMention, Quantity
 from extractors.nlp.coreference import anaphors
+from extractors.nlp.entity_patterns import PatternMatcher
 from extractors.nlp.scoring import normalise
 
 for _name in ("facts", "mentions"):
@@ -377,8 +378,8 @@ class Mentions:
 
     def __init__(self, nlp: Language | None = None) -> None:
         self.names: dict[str, str] = {}
-        self.links = Matcher(nlp.vocab) if nlp is not None else None
-        self.minerals = Matcher(nlp.vocab) if nlp is not None else None
+        self.links = PatternMatcher(nlp.vocab) if nlp is not None else None
+        self.minerals = PatternMatcher(nlp.vocab) if nlp is not None else None
 
     def set_names(self, names: dict[str, str]) -> None:
         self.names = dict(names)
@@ -387,13 +388,10 @@ class Mentions:
         """Graph facility patterns to look for inside facility shape spans."""
         if self.links is None:
             return
-        for pattern in patterns:
-            if not str(pattern.get("id", "")).startswith("http") or not isinstance(pattern.get("pattern"), list):
-                continue
-            if pattern.get("label") == FAC:
-                self.links.add(pattern["id"], [pattern["pattern"]])
-            elif pattern.get("label") == MIN and self.minerals is not None:
-                self.minerals.add(pattern["id"], [pattern["pattern"]])
+        linked = [p for p in patterns if str(p.get("id", "")).startswith("http") and isinstance(p.get("pattern"), list)]
+        self.links.add((p["id"], p["pattern"]) for p in linked if p.get("label") == FAC)
+        if self.minerals is not None:
+            self.minerals.add((p["id"], p["pattern"]) for p in linked if p.get("label") == MIN)
 
     def __call__(self, doc: Doc) -> Doc:
         inner = self._inner_links(doc)
@@ -411,7 +409,7 @@ class Mentions:
         facilities = [e for e in doc.ents if e.label_ == FAC and len(e) > 1]
         if self.minerals is None or not len(self.minerals) or not facilities:
             return out
-        matches = [(doc.vocab.strings[m], s, e) for m, s, e in self.minerals(doc)]
+        matches = self.minerals(doc)
         for ent in facilities:
             inside = filter_spans([Span(doc, s, e, label=iri) for iri, s, e in matches
                                    if ent.start < s and e < ent.end])
@@ -462,13 +460,13 @@ class Mentions:
         if not shapes:
             return {}
         found: dict[tuple[int, int], tuple[int, str]] = {}
-        for match_id, start, end in self.links(doc):
+        for iri, start, end in self.links(doc):
             for ent in shapes:
                 if start == ent.start and end < ent.end \
                         and all(t.lower_ in _FACILITY_WORDS for t in doc[end:ent.end]):
                     best = found.get((ent.start, ent.end))
                     if best is None or end - start > best[0]:
-                        found[(ent.start, ent.end)] = (end - start, doc.vocab.strings[match_id])
+                        found[(ent.start, ent.end)] = (end - start, iri)
         return {key: iri for key, (_, iri) in found.items()}
 
     def mention(self, ent: Span, link: str | None = None, site_name: str | None = None) -> EntityMention:
