@@ -252,10 +252,14 @@ def cmd_feed_status(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Run the NLP pipeline over files or folders; --json prints one object per document (issue 5's shape)."""
+    from extractors.nlp.external import ExternalPipelineError
     from extractors.nlp.pipeline import extract_document, load_pipeline
 
     settings = _settings(args)
-    nlp = load_pipeline(settings.store)
+    try:
+        nlp = load_pipeline(settings.store, ner_pipeline=settings.nlp_ner_pipeline)
+    except ExternalPipelineError as e:
+        return _fail(str(e))
     store = None
     if args.load:
         from kg.document_facts import load_document_facts

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
             "vector world base map served by critmin itself and fetch no tiles."
         ),
     )
+    nlp_ner_pipeline: str = Field(
+        default="",
+        description=(
+            "Name or folder of an installed spaCy pipeline whose entity recogniser adds the entities our patterns "
+            "miss (its ORG, GPE, LOC, FAC labels); empty: our own components only. Nothing is downloaded."
+        ),
+    )
     review_token: str = Field(
         default="",
         description=(

@@ -17,15 +17,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.nlp import components, entity_patterns, structure  # noqa: F401  (register the cm_* factories)
+from extractors.nlp import components, entity_patterns, external, structure  # noqa: F401  (cm_* factories)
 from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
 
 CONFIG = Path(__file__).with_name("config.cfg")
 
 
-def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG) -> Language:
+def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG, ner_pipeline: str = "") -> Language:
     """Blank English + our components; ``patterns`` (with an optional ``name``: the canonical label of ``id``)
-    come before the hand-written ones, so graph labels win over shapes of the same length."""
+    come before the hand-written ones, so graph labels win over shapes of the same length. ``ner_pipeline`` names an
+    installed spaCy pipeline whose recogniser adds candidates after our patterns (``extractors.nlp.external``)."""
     config = spacy.util.load_config(config_path)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True)
     # "U.S.-Japan": a hyphen after an abbreviation's full stop joins two names, as it does between two words
@@ -40,18 +41,20 @@ def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG)
             names.setdefault(pattern["id"], name)
         cleaned.append(pattern)
     nlp.get_pipe("cm_entities").add_patterns(cleaned)
+    if ner_pipeline:
+        nlp.add_pipe("cm_external_ner", after="cm_entities", config={"pipeline": ner_pipeline})
     mentions = nlp.get_pipe("cm_mentions")
     mentions.set_names(names)
     mentions.set_links(cleaned)
     return nlp
 
 
-def load_pipeline(store_path: Path | None) -> Language:
+def load_pipeline(store_path: Path | None, *, ner_pipeline: str = "") -> Language:
     """The pipeline with the graph patterns of the store at ``store_path`` (cached per store state)."""
     patterns: list[dict] = []
     if store_path is not None and (store_path / "CURRENT").exists():
         patterns = read_jsonl(cached_graph_patterns(store_path))
-    return build_pipeline(patterns=patterns)
+    return build_pipeline(patterns=patterns, ner_pipeline=ner_pipeline)
 
 
 def extract_document(nlp: Language, doc_id: str, text: str, *, doc: Doc | None = None) -> dict:

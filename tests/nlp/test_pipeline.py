@@ -284,3 +284,38 @@ def test_site_word_and_contained_word_aliases(nlp):
 def test_laws_and_agreements_are_not_organisations(nlp):
     found = names(nlp, "The Zephyr Critical Minerals Act and the Brenton Trade Agreement took effect.")
     assert not {n for t, n in found if t == "ORGANIZATION"}
+
+
+@pytest.fixture(scope="module")
+def installed_pipeline(tmp_path_factory):
+    """A spaCy pipeline on disk standing for one a user installed: its 'ner' finds names our rules cannot."""
+    import spacy
+
+    other = spacy.blank("en")
+    ner = other.add_pipe("entity_ruler", name="ner")
+    ner.add_patterns([{"label": "ORG", "pattern": "quillfort metals"}, {"label": "GPE", "pattern": "ostravia"},
+                      {"label": "PERSON", "pattern": "Jan Novak"}, {"label": "ORG", "pattern": "China"}])
+    path = tmp_path_factory.mktemp("pipeline") / "user_ner"
+    other.to_disk(path)
+    return str(path)
+
+
+def test_an_installed_recogniser_adds_candidates_after_our_patterns(installed_pipeline):
+    nlp = build_pipeline(patterns=patterns_from_rows(ROWS), ner_pipeline=installed_pipeline)
+    result = extract_document(nlp, "t", "Jan Novak said quillfort metals will ship cobalt from ostravia to China.")
+    found = {(e["type"], e["name"], e.get("iri")) for e in result["entities"]}
+    assert ("ORGANIZATION", "quillfort metals", None) in found
+    assert ("LOCATION", "ostravia", None) in found
+    assert ("LOCATION", "China", C + "country/CHN") in found  # the graph's link wins over its guess
+    assert not any(name == "Jan Novak" for _, name, _ in found)  # persons are not ours
+    assert "quillfort metals" not in str(extract_document(build_pipeline(patterns=patterns_from_rows(ROWS)), "t",
+                                                           "quillfort metals will ship cobalt.")["entities"])
+
+
+def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch):
+    text = tmp_path / "note.txt"
+    text.write_text("Zephyr Metals Ltd ships cobalt.", encoding="utf-8")
+    monkeypatch.setenv("CRITMIN_NLP_NER_PIPELINE", "en_no_such_pipeline")
+    assert main(["extract", str(text), "--store", str(tmp_path / "store")]) == 2
+    err = capsys.readouterr().err
+    assert "en_no_such_pipeline" in err and "nlp_ner_pipeline" in err
