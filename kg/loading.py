@@ -80,7 +80,8 @@ class LoadReport:
 def check_graph_name(name: str) -> str:
     if not _GRAPH_NAME.match(name):
         raise LoadError(f"graph name {name!r} must be lowercase letters, digits and hyphens (e.g. 'partner-sites')")
-    if name in {"catalog", "staging"}:
+    # the catalog, load staging, and the reviewers' graph and its staging (kg/review.py) are written by us only
+    if name in {"catalog", "staging", "curated"} or name.startswith("review-staging-"):
         raise LoadError(f"graph name {name!r} is reserved")
     return name
 

@@ -124,3 +124,13 @@ def test_a_load_killed_at_any_moment_leaves_all_or_nothing(tmp_path: Path) -> No
         assert entries.get(iris.graph("big").value, 0) == in_graph  # the catalog agrees with the data
         assert in_graph in (0, 6, 100_000)  # absent, the old graph whole, or the new one whole
         del store
+
+
+@pytest.mark.parametrize("name", ["catalog", "staging", "curated", "review-staging-0f3a"])
+def test_graphs_we_write_ourselves_cannot_be_loaded_over(tmp_path, name):
+    source = tmp_path / "x.ttl"
+    source.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n", encoding="utf-8")
+    store = Store(str(tmp_path / "store"))
+    with pytest.raises(LoadError, match="reserved"):
+        load_rdf_files(store, [source], graph_name=name, title=name)
+    assert len(store) == 0
