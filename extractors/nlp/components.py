@@ -574,6 +574,7 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
                         "rumoured rumored proposed considering"))
+_REPORTING = set(_forms("said says added noted told stated reported confirmed"))
 _DEAL_NOUNS = {"agreement", "agreements", "deal", "deals", "offtake", "contract", "contracts", "transaction"}
 _MEMBERSHIP = {"joined", "join", "joins", "joining", "members", "member", "partners", "founding"}
 _GROUPINGS = {"partnership", "alliance", "initiative", "club", "forum", "council", "coalition", "grouping"}
@@ -822,9 +823,13 @@ class _Sentence:
                 self.owned = owned[0]
                 yield buyers[0], owned[0], 0.6
             return
-        if mode == "inverse":  # "Y, a subsidiary of X"
-            owners = self._of(subject_types, after=index)
+        if mode == "inverse":  # "Y, a subsidiary of X"; "X's Y unit"
             owned = self._of(object_types, before=index)
+            if index + 1 < self.sent.end and self.doc[index + 1].lower_ == "of":
+                owners = self._of(subject_types, after=index)
+            else:
+                owners = [e for e in self.ents if owned and e.label_ == ORG and e.end + 1 == owned[0].start
+                          and self.doc[e.end].lower_ in {"'s", "’s"}]  # noqa: RUF001
             if owners and owned:
                 yield owners[0], owned[0], 0.6
             return
@@ -842,7 +847,10 @@ class _Sentence:
         # not "the Tesla agreement", not "acquired Northvolt's share"
         subjects = [e for e in self._of(subject_types, before=index)
                     if not (e.end < self.sent.end and self.doc[e.end].lower_ in _DEAL_NOUNS)
-                    and not self._possessed_share(e)]
+                    and not self._possessed_share(e) and not self._speaker(e)]
+        if relation == "OPERATES" and subjects and self._of({FAC}, before=index) \
+                and self._of({FAC}, before=index)[0].start > subjects[0].end:
+            return  # "Umicore said the Nysa plant would operate at reduced rates": the plant is the subject
         if relation == "SUPPLIES" and not subjects and self.topic is not None:
             subjects = [self.topic]
         if relation == "SUPPLIES":
@@ -882,6 +890,17 @@ class _Sentence:
             return
         for company in self._coordinated(companies[0]):
             yield self._fact(operators[0], "OWNS", company, {}, 0.5)
+
+    def _possessed(self, ent: Span) -> Span:
+        """"China's Tianqi Lithium": the party is what the possessive names, not its possessor."""
+        if ent.end + 1 < self.sent.end and self.doc[ent.end].lower_ in {"'s", "’s"}:  # noqa: RUF001
+            return next((e for e in self.ents if e.start == ent.end + 1), ent)
+        return ent
+
+    def _speaker(self, ent: Span) -> bool:
+        """", IGO said, ": a parenthetical speaker, not a party to what the sentence states."""
+        return ent.start > self.sent.start and self.doc[ent.start - 1].text == "," and ent.end < self.sent.end \
+            and self.doc[ent.end].lower_ in _REPORTING
 
     def _possessed_share(self, ent: Span) -> bool:
         """"Northvolt's share of the venture": the organisation whose share it was, not a party."""
@@ -1038,9 +1057,9 @@ class _Sentence:
                 return
         left = self._of(types, before=index)
         if index - 2 >= self.sent.start and {"its", "their"} & {self.doc[index - 1].lower_, self.doc[index - 2].lower_}:
-            left = self._of(types, before=index)[-1:]  # "TLEA, its joint venture with Tianqi": its = the opener
+            left = self._of({ORG}, before=index)[-1:]  # "TLEA, its joint venture with Tianqi": its = the opener
         right_start = self._word_after(index, {"with"}, limit=6)
-        right = self._of(types, after=right_start) if right_start is not None else []
+        right = [self._possessed(e) for e in self._of(types, after=right_start)] if right_start is not None else []
         if left and right:
             for other in self._coordinated(right[0]):
                 yield left[0], other, 0.7
