@@ -218,12 +218,12 @@ def test_gold_scored_against_itself_is_perfect():
 
 
 def test_corpus_size():
-    dev, test = list((CORPUS / "dev").glob("*.txt")), list((CORPUS / "test").glob("*.txt"))
-    assert len(dev) + len(test) >= 40
+    dev, fresh, test = (list((CORPUS / split).glob("*.txt")) for split in ("dev", "fresh", "test"))
+    assert len(dev) + len(fresh) + len(test) >= 40
     assert len(test) >= 10
-    for txt in dev + test:
+    for txt in dev + fresh + test:
         assert txt.with_suffix(".json").exists(), txt
-    assert len(GOLD_FILES) == len(dev) + len(test)
+    assert len(GOLD_FILES) == len(dev) + len(fresh) + len(test)
 
 
 ATTRIBUTES = {
