@@ -45,6 +45,13 @@ _LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.",
 _NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
+# Words before "in" that make what follows a company, not a place ("a 25% stake in Albemarle").
+_HOLDING_WORDS = set("stake stakes interest interests investment investments invest invested investing shares share "
+                     "holding holdings role partner position roles jobs".split())
+# Last words of a company's name.
+_COMPANY_WORDS = set("ltd limited inc corp corporation company co plc ag sa nv se group holdings mining minerals "
+                     "resources metals materials energy chemicals technologies industries partners capital lithium "
+                     "cobalt nickel tbk llc gmbh".split())
 _AREA_WORDS = {"area", "region", "province", "district", "county", "state", "basin", "belt", "prefecture",
                "regency", "department", "municipality"}
 _COMPASS = {"North", "South", "East", "West", "Central", "Northern", "Southern", "Eastern", "Western", "Northeast",
@@ -80,10 +87,11 @@ class CandidateNames:
         datelines = self._datelines(doc)
         spans = list(datelines)
         taken = {i for ent in [*doc.ents, *datelines] for i in range(ent.start, ent.end)}
+        lower_words = {t.lower_ for t in doc if t.is_lower}
         for sent in doc.sents:
             i = sent.start
             while i < sent.end:
-                if i in taken or not self._name_token(doc, i):
+                if i in taken or not self._name_token(doc, i) or self._common_opener(doc, sent, i, lower_words):
                     i += 1
                     continue
                 j = i + 1
@@ -121,6 +129,15 @@ class CandidateNames:
         return not (i >= 2 and doc[i - 1].text == ":" and doc[i - 2].text in _EXCHANGES)
 
     @staticmethod
+    def _common_opener(doc: Doc, sent: Span, i: int, lower_words: set[str]) -> bool:
+        """A capitalised word only because it opens a sentence (or a quotation): "Securing", "Once", "Part of ..."
+        — a stop word, an -ing/-ed/-ly form, or a word the text also writes in lower case."""
+        opens = i == sent.start or doc[i - 1].text in {'"', "“", "'", "‘", "(", "-", "—", ":"}
+        word = doc[i].lower_
+        return opens and not doc[i].is_upper and (doc[i].is_stop or word in lower_words
+                                                  or word.endswith(("ing", "ed", "ly")))
+
+    @staticmethod
     def _place_context(doc: Doc, sent: Span, start: int, end: int) -> bool:
         """A name after "near"/"outside", or after "in"/"at" and followed by ", <place>" or "in <place>" ("a plant
         in Fort Worth, Texas", "near Bunbury in Western Australia"), is a place."""
@@ -129,6 +146,12 @@ class CandidateNames:
             return True
         if end < sent.end and doc[end].lower_ in _AREA_WORDS and before in {"the", "in"}:
             return True  # "in the Kaustinen area", "in Lualaba province"
+        if doc[start].text in _COMPASS and end - start >= 2:
+            return True  # "West Kalimantan", "North Sumatra"
+        if before in {"in", "at"} and start >= sent.start + 2 and doc[start - 2].lower_ not in _HOLDING_WORDS \
+                and doc[end - 1].lower_ not in _COMPANY_WORDS and not (end < sent.end and doc[end].lower_ in
+                                                                       {"'s", "’s", "'"}):  # noqa: RUF001
+            return True  # "in Schwarzheide, Brandenburg", "at Pangwa" — but not "a stake in Albemarle"
         if before not in {"in", "at", "from"} or end + 1 >= sent.end or doc[end].lower_ not in {",", "in"}:
             return False
         return any(e.start == end + 1 and e.label_ == LOC for e in doc.ents)
@@ -199,6 +222,11 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
     spans = sorted([*ents, *candidates], key=lambda e: e.start)
     out: list[Span] = []
     for span in spans:
+        if out and out[-1].end == span.start and out[-1].label_ == ORG and span.label_ == MIN \
+                and not (out[-1].ent_id_ or out[-1].id_).startswith("http") and span.text[:1].isupper() \
+                and span.end < len(doc) and doc[span.end].text[:1].isupper() and doc[span.end].sent == span.sent:
+            out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=out[-1].ent_id_ or out[-1].id_)
+            continue  # "PT Borneo Alumina Indonesia": a capitalised mineral word inside a company's name
         if out and out[-1].end == span.start and len(out[-1]) == 1 and out[-1].text in _COMPASS \
                 and span.label_ == LOC and doc[out[-1].start].whitespace_:
             out[-1] = Span(doc, out[-1].start, span.end, label=LOC, span_id="candidate")  # "Southeast Sulawesi"
