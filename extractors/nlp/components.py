@@ -46,6 +46,7 @@ _NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
 # Words before "in" that make what follows a company, not a place ("a 25% stake in Albemarle").
+_OPENING_MARKS = {'"', "\u201c", "'", "\u2018", "(", "-", "\u2014", ":"}
 _HOLDING_WORDS = set("stake stakes interest interests investment investments invest invested investing shares share "
                      "holding holdings role partner position roles jobs".split())
 # Last words of a company's name.
@@ -67,7 +68,8 @@ _DEMONYMS = set("african american asian australian belgian brazilian canadian ch
 _GENERIC_OPENERS = set("analysts traders developers officials ministers refiners observers producers buyers sellers "
                        "investors miners shareholders executives industry critics experts sources prices exports "
                        "imports shipments some much many most several others other such".split())
-_DOCUMENT_WORDS = {"act", "law", "agreement", "regulation", "regulations", "treaty", "accord", "strategy",
+_DOCUMENT_WORDS = {"act", "law", "agreement", "regulation", "regulations", "treaty", "accord", "strategy", "compact",
+                   "pact", "charter", "declaration", "framework", "roadmap",
                    "initiative", "program", "programme", "plan", "bill", "decree", "code", "directive"}
 _EXCHANGES = {"NYSE", "ASX", "NASDAQ", "Nasdaq", "TSX", "TSXV", "LSE", "HKEX", "SZSE", "SSE", "JSE", "OTCQX", "KRX",
               "AIM", "FRA", "XETRA"}
@@ -132,9 +134,10 @@ class CandidateNames:
     def _common_opener(doc: Doc, sent: Span, i: int, lower_words: set[str]) -> bool:
         """A capitalised word only because it opens a sentence (or a quotation): "Securing", "Once", "Part of ..."
         — a stop word, an -ing/-ed/-ly form, or a word the text also writes in lower case."""
-        opens = i == sent.start or doc[i - 1].text in {'"', "“", "'", "‘", "(", "-", "—", ":"}
+        opens = i == sent.start or doc[i - 1].text in _OPENING_MARKS
         word = doc[i].lower_
-        return opens and not doc[i].is_upper and (doc[i].is_stop or word in lower_words
+        passive = i + 1 < sent.end and doc[i + 1].lower_ == "by"  # "Built by Tsingshan, the plant ..."
+        return opens and not doc[i].is_upper and (doc[i].is_stop or word in lower_words or passive
                                                   or word.endswith(("ing", "ed", "ly")))
 
     @staticmethod
@@ -200,14 +203,28 @@ class CandidateNames:
             return False
         if words <= _LEGAL_FORMS:
             return False
-        if doc[end - 1].lower_ in _DOCUMENT_WORDS:  # "Inflation Reduction Act", "Critical Minerals Agreement"
-            return False
+        if doc[end - 1].lower_ in _DOCUMENT_WORDS or _in_title(doc, sent, end):
+            return False  # "Inflation Reduction Act"; "Climate, Critical Minerals and ... Compact"
         if start == sent.start and end - start == 1 and not doc[start].is_upper:
             if end < sent.end and any(e.start == end and e.label_ == LOC for e in doc.ents):
                 return True  # "Vale Indonesia ...": joined to the place by _merge_names
             return after in {"'s", ",", "has", "have", "will", "is", "was", "said", "says", "and", "signed",
                              "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
         return len(doc[start:end].text) > 2
+
+
+def _in_title(doc: Doc, sent: Span, end: int) -> bool:
+    """The name is an item of a title's list that ends in a document word ("..., Critical Minerals and Clean Energy
+    Transformation Compact")."""
+    if end >= sent.end or doc[end].lower_ not in {",", "and", "&"}:
+        return False
+    last = None
+    for token in doc[end:min(sent.end, end + 16)]:
+        if token.text[:1].isupper():
+            last = token
+        elif token.lower_ not in {",", "and", "&", "-"}:
+            break
+    return last is not None and last.lower_ in _DOCUMENT_WORDS
 
 
 def _names_a_document(doc: Doc, ent: Span) -> bool:
@@ -602,6 +619,7 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
                         "rumoured rumored proposed considering"))
+_STAKE_NOUNS = {"stake", "stakes", "interest", "holding", "shares"}
 _REPORTING = set(_forms("said says added noted told stated reported confirmed"))
 _DEAL_NOUNS = {"agreement", "agreements", "deal", "deals", "offtake", "contract", "contracts", "transaction"}
 _MEMBERSHIP = {"joined", "join", "joins", "joining", "members", "member", "partners", "founding"}
@@ -798,6 +816,9 @@ class _Sentence:
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
+            if relation == "OWNS" and mode == "active" and self.words[index - self.sent.start] in _STAKE_NOUNS \
+                    and any(m == "sale" and i < index for i, _, m in self.triggers):
+                continue  # "agrees to sell its remaining 40% interest in Goulamina to Ganfeng": the sale says who owns
             selling = mode == "sale" or self.words[index - self.sent.start] in TRIGGERS["OWNS"]["sale"]
             if selling and self._stake_sale(index) != (mode == "sale"):
                 continue  # "sell a 25% interest in" is a stake (OWNS); "sell black mass to" a supply
