@@ -206,6 +206,8 @@ class CandidateNames:
         if doc[end - 1].lower_ in _DOCUMENT_WORDS or _in_title(doc, sent, end):
             return False  # "Inflation Reduction Act"; "Climate, Critical Minerals and ... Compact"
         if start == sent.start and end - start == 1 and not doc[start].is_upper:
+            if any(e.label_ == ORG and e.start != start and e[0].text == doc[start].text for e in doc.ents):
+                return True  # "Neo already runs ..." after "Neo Performance Materials"
             if end < sent.end and any(e.start == end and e.label_ == LOC for e in doc.ents):
                 return True  # "Vale Indonesia ...": joined to the place by _merge_names
             return after in {"'s", ",", "has", "have", "will", "is", "was", "said", "says", "and", "signed",
@@ -595,7 +597,8 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
                                   "yield yields producer recover recovers recovered recovering make makes capacity")},
     "PROCESSES": {"active": _forms("process processes processed processing refine refines refined refining "
                                    "convert converts converted converting treat treats treated treating refiner fed "
-                                   "feedstock")},
+                                   "feedstock turn turns turned turning transform transforms transformed upgrade "
+                                   "upgrades upgraded")},
     "SUPPLIES": {"active": _forms("supply supplies supplied supplying sell sells sold selling deliver delivers "
                                   "delivered delivering provide provides provided ship ships shipped offtake "
                                   "off-take"),
@@ -1009,7 +1012,11 @@ class _Sentence:
                 yield self._fact(makers[0], "OPERATES", facilities[0], {}, 0.5)
         groups: list[list[Span]] = []
         for mineral in self._of({MIN}, after=index):
-            if not any(mineral in group for group in groups):
+            if any(mineral in group for group in groups):
+                continue
+            if groups and self._cue_before(mineral.start) in {"including", "notably", "as"}:
+                groups[-1] = groups[-1] + self._coordinated(mineral)  # "rare earth oxides including neodymium"
+            else:
                 groups.append(self._coordinated(mineral))
         if not groups:
             groups = [[m] for m in self._of({MIN}, before=index)[:1]]
@@ -1224,6 +1231,8 @@ class _Sentence:
             if ent.label_ != FAC:
                 continue
             i = ent.end
+            if i + 2 < self.sent.end and self.doc[i].text == "(" and self.doc[i + 2].text == ")":
+                i += 3  # "North American Lithium (NAL) operation at La Corne"
             # "Mutanda copper and cobalt operation in", "Mountain Pass mine and processing facility in"
             while i < self.sent.end and self.ents_at(i) is None and (
                     self.doc[i].lower_ in _FACILITY_WORDS or self.doc[i].lower_ in {"and", "brine", "site"}):

@@ -12,6 +12,7 @@ Resolution is deliberately simple and conservative:
   last few sentences;
 * "the company", "the group", "the miner" ... refer to the most recent organisation that opened a sentence (the
   topic of the text so far), else the first organisation of the document;
+* "it" after "which", "that" or "said" refers to the first organisation of its sentence;
 * "the joint venture" refers to the most recent organisation introduced as a joint venture; "the partnership",
   "the alliance" to the most recent organisation whose name says it is one.
 """
@@ -33,6 +34,7 @@ _COMPANY_NOUNS = {"company", "group", "miner", "producer", "firm", "refiner", "r
 _VENTURE_NOUNS = {"venture", "jv"}
 _GROUPING_NOUNS = {"partnership", "alliance", "initiative", "club", "forum", "grouping", "bloc"}
 _DETERMINERS = {"the", "this"}
+_IT_CUES = {"which", "that", "said", "says", "where", "whom"}
 _HEAD_NOUNS = set(_FACILITY_NOUNS) | _COMPANY_NOUNS | _VENTURE_NOUNS | _GROUPING_NOUNS
 _MAX_SENTENCES_BACK = 4
 
@@ -53,6 +55,12 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
     ents = [(e, m) for e, m in ents if m is not None]
     out: list[tuple[Span, EntityMention]] = []
     for token in doc:
+        if token.lower_ == "it" and token.i > token.sent.start and doc[token.i - 1].lower_ in _IT_CUES:
+            # "..., in which it holds a majority interest", "X said it would supply": the sentence's organisation
+            owner = next((m for e, m in ents if e.label_ == ORG and e.sent == token.sent and e.end <= token.i), None)
+            if owner is not None:
+                out.append((Span(doc, token.i, token.i + 1, label=ORG), owner))
+            continue
         if token.lower_ not in _DETERMINERS or token.i in inside:
             continue
         end = token.i + 1

@@ -49,6 +49,18 @@ class ParagraphBreaks:
         return doc
 
 
+def _as_place(doc: Doc, ent: Span) -> Span:
+    """"in Harjavalta, Finland": a one-word name between "in"/"near" and ", <place>" is a place here, even when the
+    graph also knows a facility or the text a company by that name."""
+    if ent.label_ == LOC or len(ent) > 2 or ent.start == 0 or doc[ent.start - 1].lower_ not in {"in", "near"} \
+            or ent.end + 1 >= len(doc) or doc[ent.end].text != ",":
+        return ent
+    following = next((e for e in doc.ents if e.start == ent.end + 1), None)
+    if following is None or following.label_ != LOC:
+        return ent
+    return Span(doc, ent.start, ent.end, label=LOC, span_id="candidate")
+
+
 @Language.factory("cm_sites", requires=["doc.ents", "doc.sents"], assigns=["doc.ents"])
 def make_sites(nlp: Language, name: str) -> Sites:
     return Sites()
@@ -57,7 +69,7 @@ def make_sites(nlp: Language, name: str) -> Sites:
 class Sites:
     def __call__(self, doc: Doc) -> Doc:
         names: dict[tuple[int, int], str] = doc.user_data.setdefault("cm_site_names", {})
-        ents = list(doc.ents)
+        ents = [_as_place(doc, e) for e in doc.ents]
         by_start = {e.start: e for e in ents}
         entity_at = {i: e for e in ents for i in range(e.start, e.end)}
         new: list[Span] = []
@@ -87,7 +99,6 @@ class Sites:
             words = [t.text for t in span if t.lower_ not in {"new", "second", "third", "first", "planned"}]
             names[(span.start, span.end)] = f"{place.text} {' '.join(words)}".replace(" - ", "-")
             new.append(span)
-        if new:
-            inner = {(e.start, e.end) for s in new for e in ents if s.start <= e.start and e.end <= s.end}
-            doc.ents = filter_spans([*(e for e in ents if (e.start, e.end) not in inner), *new])
+        inner = {(e.start, e.end) for s in new for e in ents if s.start <= e.start and e.end <= s.end}
+        doc.ents = filter_spans([*(e for e in ents if (e.start, e.end) not in inner), *new])
         return doc
