@@ -136,7 +136,9 @@ class CandidateNames:
         — a stop word, an -ing/-ed/-ly form, or a word the text also writes in lower case."""
         opens = i == sent.start or doc[i - 1].text in _OPENING_MARKS
         word = doc[i].lower_
-        passive = i + 1 < sent.end and doc[i + 1].lower_ == "by"  # "Built by Tsingshan, the plant ..."
+        # "Built by Tsingshan", "Built and run by Tsingshan": a participle, not a name
+        after = [t.lower_ for t in doc[i + 1:min(sent.end, i + 4)]]
+        passive = after[:1] == ["by"] or (after[:1] == ["and"] and after[2:3] == ["by"] and doc[i + 2].is_lower)
         return opens and not doc[i].is_upper and (doc[i].is_stop or word in lower_words or passive
                                                   or word.endswith(("ing", "ed", "ly")))
 
@@ -714,6 +716,7 @@ class Relations:
             sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end],
                                  topic=_topic(doc, sent))
             found = list(sentence.facts())
+            found += sentence.joint_owners(found)
             restrictions = [f for f in found if f.predicate == "EXPORT_RESTRICTION"]
             if not restrictions and last_restriction is not None:
                 found += sentence.restriction_continued(last_restriction)
@@ -1049,6 +1052,24 @@ class _Sentence:
             i -= 1
         return self.doc[i].lower_ if i >= self.sent.start else ""
 
+    def joint_owners(self, found: list[CandidateFact]) -> list[CandidateFact]:
+        """Two organisations that own one thing in a sentence about a joint venture are partners ("a joint venture
+        owned 75% by Sayona and 25% by Piedmont")."""
+        if {"venture", "jv", "jointly", "partners"}.isdisjoint(self.words):
+            return []
+        owners: dict[str, list[EntityMention]] = {}
+        for fact in found:
+            if fact.predicate == "OWNS" and fact.subject.type == ORG:
+                owners.setdefault(fact.object.name, []).append(fact.subject)
+        out = []
+        for group in owners.values():
+            for n, first in enumerate(group):
+                for second in group[n + 1:]:
+                    out.append(CandidateFact(first, "PARTNERSHIP", second, {}, evidence=self.sent.text,
+                                             start_char=self.sent.start_char, end_char=self.sent.end_char,
+                                             confidence=0.5))
+        return out
+
     def restriction_continued(self, previous: CandidateFact) -> list[CandidateFact]:
         """The sentence after an export restriction says what else "the rules" cover ("The rules cover synthetic
         graphite as well as natural flake graphite"): the same country restricts those too."""
@@ -1105,15 +1126,24 @@ class _Sentence:
         """"a joint venture between A and B", "A signed an MoU with B and C", "A, B and C signed a partnership"."""
         types = {ORG, LOC}
         between = self._word_after(index, {"between"}, limit=4)
+        by = self._word_after(index, {"by"}, limit=3)  # "the joint venture formed by Ford and SK On"
+        if between is None and by is not None and self.words[index - self.sent.start] in {"venture", "jv"}:
+            between = by
         if between is not None:
             pair = self._of(types, after=between)[:1]
             group = self._coordinated(pair[0]) if pair else []
             if len(group) >= 2:
                 yield from self._pairs(group, 0.7)
                 return
-        left = self._of(types, before=index)
+        # a place the text only locates something in ("in Victoria, Australia") is not a party
+        left = [e for e in self._of(types, before=index) if e.label_ == ORG or not self._locative(e)]
         if index - 2 >= self.sent.start and {"its", "their"} & {self.doc[index - 1].lower_, self.doc[index - 2].lower_}:
             left = self._of({ORG}, before=index)[-1:]  # "TLEA, its joint venture with Tianqi": its = the opener
+            if self.doc[index - 1].lower_ == "their" or self.doc[index - 2].lower_ == "their":
+                group = self._coordinated_before(left[0]) if left else []
+                if len(group) >= 2:  # "developed by Antam and Inalum through their joint venture"
+                    yield from self._pairs(group, 0.6)
+                    return
         right_start = self._word_after(index, {"with"}, limit=6)
         right = [self._possessed(e) for e in self._of(types, after=right_start)] if right_start is not None else []
         if left and right:
@@ -1125,15 +1155,29 @@ class _Sentence:
             if len(group) >= 2:
                 yield from self._pairs(group, 0.6)
 
+    def _locative(self, ent: Span) -> bool:
+        """A place named as where something is: after in/at/near/of/from, or after ", " following another place."""
+        before = self.doc[ent.start - 1] if ent.start > self.sent.start else None
+        if before is None:
+            return False
+        if before.lower_ in {"in", "at", "near", "of", "from", "outside"}:
+            return True
+        return before.text == "," and any(e.end == ent.start - 1 and e.label_ == LOC for e in self.ents)
+
     def _coordinated_before(self, last: Span) -> list[Span]:
         out = [last]
         for ent in reversed([e for e in self.ents if e.end <= last.start]):
-            gap = self.doc[ent.end:out[0].start]
+            # past a bracketed abbreviation: "PT Aneka Tambang (Antam) and PT Indonesia Asahan Aluminium"
+            gap = [t for t in self.doc[ent.end:out[0].start] if not self._in_brackets(t.i)]
             if ent.label_ in {ORG, LOC} and len(gap) <= 2 and all(t.lower_ in {"and", ",", "&"} for t in gap):
                 out.insert(0, ent)
             else:
                 break
         return out
+
+    def _in_brackets(self, i: int) -> bool:
+        return self.doc[i].text in {"(", ")"} or (i > self.sent.start and i + 1 < self.sent.end
+                                                  and self.doc[i - 1].text == "(" and self.doc[i + 1].text == ")")
 
     @staticmethod
     def _pairs(group: list[Span], confidence: float):
