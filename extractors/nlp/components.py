@@ -1323,7 +1323,10 @@ class _Sentence:
         if i >= self.sent.end or self.doc[i].lower_ not in {",", "in", "of"}:
             return None
         i += 1
+        start = i
         i = self._skip_fillers(i)
+        if any(self.doc[j].lower_ in _DIRECTIONS for j in range(start, i)):
+            return None  # "Kwinana, south of Perth": a landmark, not the containing place
         wider = next((e for e in self.ents if e.start == i and e.label_ == LOC), None)
         if wider is None or (self.doc[place.end].text == "," and self._list_follows(wider)):
             return None
