@@ -792,8 +792,8 @@ class _Sentence:
         for ent in self.ents:
             if ent.start >= out[-1].end and ent.label_ == first.label_:
                 gap = [t for t in self.doc[out[-1].end:ent.start] if t.i not in places]
-                if len(gap) <= 4 and all(t.lower_ in {",", "and", "or", "as", "well", "the", "&", "in", "at", "near"}
-                                         for t in gap):
+                if len(gap) <= 4 and all(t.lower_ in {",", "and", "or", "as", "well", "the", "&", "in", "at", "near",
+                                                      "-", "/"} for t in gap):
                     out.append(ent)
                 elif ent.start > out[-1].end:
                     break
@@ -1001,7 +1001,7 @@ class _Sentence:
         concentrate into lithium hydroxide"; a mineral "from <mine>" is that mine's product."""
         facilities = self._of({FAC}, before=index)
         which = next((i for i in range(index - 1, max(self.sent.start, index - 5) - 1, -1)
-                      if self.doc[i].lower_ == "which"), None)
+                      if self.doc[i].lower_ in {"which", "where"}), None)
         if which is not None:  # "the refinery at Kwinana, south of Perth, which is designed to produce"
             antecedent = self._antecedent_of(which)
             facilities = [antecedent] if antecedent is not None and antecedent.label_ == FAC else facilities

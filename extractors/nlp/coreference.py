@@ -24,7 +24,8 @@ from spacy.tokens import Doc, Span
 from extractors.facts import EntityMention
 
 FAC, ORG, LOC = "FACILITY", "ORGANIZATION", "LOCATION"
-_FACILITY_NOUNS = {"plant": "plant", "refinery": "plant", "facility": "plant", "smelter": "plant",
+_FACILITY_NOUNS = {"plant": "plant", "refinery": "plant", "mill": "plant", "works": "plant", "facility": "plant",
+                   "smelter": "plant",
                    "campus": "plant", "hub": "plant", "concentrator": "plant", "factory": "plant",
                    "mine": "mine", "project": "mine", "operation": "mine", "deposit": "mine", "site": None,
                    "complex": None}
