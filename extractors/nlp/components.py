@@ -42,6 +42,12 @@ _LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.",
                 "se", "tbk", "oy", "ab", "asa", "gmbh", "spa", "pty"}
 # Lower-case words inside one organisation's name ("Sociedad Química y Minera de Chile", "Authority for the
 # Regulation ..."); "and" is not among them: it joins two names far more often than it sits inside one.
+# "of", "for" and "the" join two capitalised runs only in an institution's name ("Authority for the Regulation
+# ..."), not in "supply to Sojitz for Japanese customers".
+_INSTITUTION_JOINERS = {"of", "for", "the"}
+_INSTITUTIONS = {"Ministry", "Department", "Authority", "Organization", "Organisation", "Agency", "Office", "Bureau",
+                 "Institute", "Council", "Commission", "Bank", "Fund", "Association", "Board", "Administration",
+                 "Corporation", "Society", "Academy", "University", "Federation", "Union", "Government", "Secretariat"}
 _NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
@@ -100,7 +106,8 @@ class CandidateNames:
                 while j < sent.end and j not in taken:
                     if self._name_token(doc, j):
                         j += 1
-                    elif doc[j].text in _NAME_JOINERS and j + 1 < sent.end:
+                    elif doc[j].text in _NAME_JOINERS and j + 1 < sent.end and (
+                            doc[j].text not in _INSTITUTION_JOINERS or doc[i].text in _INSTITUTIONS):
                         k = j + 1 + (doc[j + 1].text == "the")  # "Authority for the Regulation"
                         if k < sent.end and k not in taken and self._name_token(doc, k) and j - 1 not in taken:
                             j = k + 1
@@ -248,6 +255,11 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
                 and span.end < len(doc) and doc[span.end].text[:1].isupper() and doc[span.end].sent == span.sent:
             out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=out[-1].ent_id_ or out[-1].id_)
             continue  # "PT Borneo Alumina Indonesia": a capitalised mineral word inside a company's name
+        if out and out[-1].end == span.start and out[-1].label_ == LOC and span.label_ == ORG \
+                and (out[-1].ent_id_ or out[-1].id_) != "dateline" and doc[out[-1].end - 1].whitespace_ \
+                and not (span.ent_id_ or span.id_).startswith("http") and out[-1].sent == span.sent:
+            out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=span.ent_id_ or span.id_)
+            continue  # "Halmahera Persada Lygend", "China Molybdenum": a place word that opens a company's name
         if out and out[-1].end == span.start and len(out[-1]) == 1 and out[-1].text in _COMPASS \
                 and span.label_ == LOC and doc[out[-1].start].whitespace_:
             out[-1] = Span(doc, out[-1].start, span.end, label=LOC, span_id="candidate")  # "Southeast Sulawesi"
@@ -624,6 +636,7 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
                         "rumoured rumored proposed considering"))
+_HOLDER_NOUNS = {"shareholder", "owner", "parent", "investor", "stakeholder"}
 _STAKE_NOUNS = {"stake", "stakes", "interest", "holding", "shares"}
 _REPORTING = set(_forms("said says added noted told stated reported confirmed"))
 _DEAL_NOUNS = {"agreement", "agreements", "deal", "deals", "offtake", "contract", "contracts", "transaction"}
@@ -914,6 +927,14 @@ class _Sentence:
                 self._of(object_types, after=index)
         else:
             objects = self._of(object_types, after=index)
+        if relation == "OWNS" and self.words[index - self.sent.start] in _HOLDER_NOUNS:
+            owned = self._possessor_before(index)
+            if owned is not None:  # "Volkswagen, Northvolt's largest shareholder"; "GM will become LAC's largest ..."
+                owners = [e for e in self._of(subject_types, before=owned.start) if not self._speaker(e)]
+                if owners:
+                    self.owned = owned
+                    yield owners[0], owned, 0.6
+                return
         if relation == "OWNS":
             # not the seller ("acquired its interest from Freeport"), not whose share it was ("Northvolt's share
             # of the venture"), and a purchase of tonnes is a supply, not a stake
@@ -945,6 +966,13 @@ class _Sentence:
             return
         for company in self._coordinated(companies[0]):
             yield self._fact(operators[0], "OWNS", company, {}, 0.5)
+
+    def _possessor_before(self, index: int) -> Span | None:
+        """"Northvolt's (largest) shareholder": the organisation whose holder the trigger names."""
+        for i in range(index - 1, max(self.sent.start, index - 4), -1):
+            if self.doc[i].lower_ in {"'s", "’s", "'"}:  # noqa: RUF001
+                return next((e for e in self.ents if e.end == i and e.label_ in {ORG, FAC}), None)
+        return None
 
     def _possessed(self, ent: Span) -> Span:
         """"China's Tianqi Lithium": the party is what the possessive names, not its possessor."""
@@ -1073,16 +1101,30 @@ class _Sentence:
     def restriction_continued(self, previous: CandidateFact) -> list[CandidateFact]:
         """The sentence after an export restriction says what else "the rules" cover ("The rules cover synthetic
         graphite as well as natural flake graphite"): the same country restricts those too."""
+        if self._of({LOC}):
+            return []  # a sentence that names a country speaks for itself
         cover = next((t.i for t in self.sent if t.lower_ in _COVERS), None)
+        own = [i for i, rel, _ in self.triggers if rel == "EXPORT_RESTRICTION"]
+        if own:  # "Licensing requirements for gallium took effect in August 2023, and controls on antimony ..."
+            out = []
+            for n, index in enumerate(own):
+                end = own[n + 1] if n + 1 < len(own) else self.sent.end
+                if self._hedged(self.sent.start, index):
+                    continue
+                attributes = self._attributes(index, "EXPORT_RESTRICTION", "active")
+                dates = [q for q in self.quantities if q.label_ in {"DATE", "YEAR"} and index < q.start < end]
+                if dates:
+                    attributes["effective_date"] = iso_date(dates[-1].text)
+                for mineral in [m for m in self._of({MIN}) if m.start < end and (n == 0 or m.start > index)]:
+                    out.append(CandidateFact(previous.subject, "EXPORT_RESTRICTION", self._mention(mineral),
+                                             attributes, evidence=self.sent.text, start_char=self.sent.start_char,
+                                             end_char=self.sent.end_char, confidence=0.5))
+            return out
         if cover is None or _MEASURE_NOUNS.isdisjoint(self.words) or self._hedged(self.sent.start, cover):
             return []
-        minerals = self._of({MIN}, after=cover)
-        out: list[CandidateFact] = []
-        for mineral in minerals:
-            out.append(CandidateFact(previous.subject, "EXPORT_RESTRICTION", self._mention(mineral),
-                                     dict(previous.attributes), evidence=self.sent.text,
-                                     start_char=self.sent.start_char, end_char=self.sent.end_char, confidence=0.5))
-        return out
+        return [CandidateFact(previous.subject, "EXPORT_RESTRICTION", self._mention(mineral),
+                              dict(previous.attributes), evidence=self.sent.text, start_char=self.sent.start_char,
+                              end_char=self.sent.end_char, confidence=0.5) for mineral in self._of({MIN}, after=cover)]
 
     def _membership(self):
         """"India joined the partnership", "The founding partners were A, B and C": each member is a PARTNERSHIP

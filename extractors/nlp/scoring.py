@@ -54,6 +54,7 @@ LEADING_WORDS = frozenset({"the", "pt"})
 # Trailing words of a facility name that say what kind of site or product it is, not which site.
 FACILITY_WORDS = frozenset(
     "plant plants refinery refineries mine mines facility facilities project projects operation operations site "
+    "gigafactory "
     "complex hub concentrator smelter works campus deposit pit open pilot demonstration conversion processing "
     "recycling separation chemical chemicals materials cathode anode battery cell cells magnet magnets hpal lithium "
     "hydroxide carbonate spodumene concentrate nickel cobalt copper graphite rare earth earths manganese sulphate "

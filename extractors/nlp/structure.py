@@ -31,7 +31,7 @@ SITE_MODIFIERS = {
     "antimony", "tungsten", "electrolyte", "foil", "metals", "metal", "new", "second", "third", "first", "planned",
     "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev",
 }
-_PLACE_PREPOSITIONS = {"in", "at", "near", "outside"}
+_PLACE_PREPOSITIONS = {"in", "at", "near", "outside", "on"}
 
 
 @Language.factory("cm_paragraphs", requires=["doc.sents"], assigns=["token.is_sent_start"])
@@ -95,6 +95,9 @@ class Sites:
             before = doc[start - 1].lower_ if start > token.sent.start else ""
             if start == token.i and before in {"and", "or", ","}:
                 continue  # "the Mt Holland mine and concentrator in ...": one site, named already
+            if start > token.sent.start and (doc[start - 1].text[:1].isupper() or doc[start - 1].like_num) \
+                    and not doc[start - 1].is_sent_start:
+                continue  # "the Apex 1 facility in Hopkinsville": a site with a name of its own
             span = Span(doc, start, token.i + 1, label=FAC, span_id="site")
             words = [t.text for t in span if t.lower_ not in {"new", "second", "third", "first", "planned"}]
             names[(span.start, span.end)] = f"{place.text} {' '.join(words)}".replace(" - ", "-")
