@@ -54,7 +54,8 @@ _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister",
 # Words before "in" that make what follows a company, not a place ("a 25% stake in Albemarle").
 _OPENING_MARKS = {'"', "\u201c", "'", "\u2018", "(", "-", "\u2014", ":"}
 _HOLDING_WORDS = set("stake stakes interest interests investment investments invest invested investing shares share "
-                     "holding holdings role partner position roles jobs".split())
+                     "holding holdings role partner position roles jobs shareholder shareholders owner investor "
+                     "investors director directors seat seats".split())
 # Last words of a company's name.
 _COMPANY_WORDS = set("ltd limited inc corp corporation company co plc ag sa nv se group holdings mining minerals "
                      "resources metals materials energy chemicals technologies industries partners capital lithium "
@@ -161,6 +162,7 @@ class CandidateNames:
         if doc[start].text in _COMPASS and end - start >= 2:
             return True  # "West Kalimantan", "North Sumatra"
         if before in {"in", "at"} and start >= sent.start + 2 and doc[start - 2].lower_ not in _HOLDING_WORDS \
+                and not doc[start].is_upper \
                 and doc[end - 1].lower_ not in _COMPANY_WORDS and not (end < sent.end and doc[end].lower_ in
                                                                        {"'s", "’s", "'"}):  # noqa: RUF001
             return True  # "in Schwarzheide, Brandenburg", "at Pangwa" — but not "a stake in Albemarle"
