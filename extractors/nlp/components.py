@@ -35,7 +35,7 @@ _NOT_NAMES = {
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "q1", "q2", "q3",
     "q4", "h1", "h2", "fy", "following", "according", "since", "while", "when", "if", "both", "all",
     "each", "first", "new", "one", "two", "three", "phase", "stage", "government", "state", "group", "said",
-    "mou", "jv", "memorandum", "hpal", "ev", "evs", "esg", "ira", "fid", "lce", "train",
+    "mou", "jv", "memorandum", "hpal", "ev", "evs", "esg", "ira", "fid", "lce", "train", "cam",
 }
 # Legal forms: a name made of these alone is the tail of a name cut at a comma ("Co., Ltd."), not a name.
 _LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.", "co", "co.", "llc", "ag", "sa", "nv",
@@ -124,7 +124,8 @@ class CandidateNames:
                     spans.append(Span(doc, i, j, label=label, span_id="candidate"))
                 i = j
         kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)
-                and not (ent.label_ == FAC and ent[0].lower_ in _DEMONYMS)]  # "the Malaysian plant" names no site
+                and not (ent.label_ == FAC and ent[0].lower_ in _DEMONYMS)  # "the Malaysian plant" names no site
+                and not (ent.label_ == MIN and doc[ent.end:ent.end + 2].text.lower() in {"-ion", "- ion"})]
         ents = _merge_names(doc, [_legal_tail(doc, _hyphen_extend(doc, ent)) for ent in kept], spans)
         if ents != list(doc.ents):
             doc.ents = filter_spans(ents)
