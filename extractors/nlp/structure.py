@@ -29,7 +29,8 @@ SITE_MODIFIERS = {
     "demonstration", "commercial", "hpal", "leach", "leaching", "hydrometallurgical", "pcam", "cam", "active",
     "spodumene", "manganese", "alumina", "aluminium", "zinc", "tin", "uranium", "vanadium", "gallium", "germanium",
     "antimony", "tungsten", "electrolyte", "foil", "metals", "metal", "new", "second", "third", "first", "planned",
-    "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev",
+    "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev", "gold", "silver",
+    "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter-grade", "grade", "nickel-cobalt",
 }
 _PLACE_PREPOSITIONS = {"in", "at", "near", "outside", "on"}
 
