@@ -625,7 +625,8 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
                                      "collaborates collaborated collaboration alliance jv cooperate cooperation "
                                      "co-operation mou venture agreement agreements accord memorandum forces "
                                      "teamed")},
-    "EXPORT_RESTRICTION": {"active": _forms("bar bars barred barring ban bans banned banning restrict restricts restricted restricting "
+    "EXPORT_RESTRICTION": {"active": _forms("bar bars barred barring ban bans banned banning restrict restricts "
+                                            "restricted restricting "
                                             "restriction restrictions control controls curb curbs curbed prohibit "
                                             "prohibits prohibited prohibition quota quotas tax duty duties levy "
                                             "licence license licences licenses licensing permit permits suspend "
@@ -666,7 +667,8 @@ _START_CUES = set(_forms("from starting start begin beginning commencing commenc
 _END_CUES = set(_forms("until till through to ending end by"))
 # Measure names and the words that state them, in order of precedence.
 _MEASURES = {
-    "ban": set(_forms("bar bars barred barring ban bans banned banning prohibit prohibits prohibited prohibition suspend suspends suspended "
+    "ban": set(_forms("bar bars barred barring ban bans banned banning prohibit prohibits prohibited prohibition "
+                      "suspend suspends suspended "
                       "suspension halt halted embargo")),
     "licence": set(_forms("licence license licences licenses licensing permit permits control controls")),
     "quota": {"quota", "quotas"},
