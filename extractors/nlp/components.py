@@ -162,7 +162,7 @@ class CandidateNames:
             return True  # "in the Kaustinen area", "in Lualaba province"
         if doc[start].text in _COMPASS and end - start >= 2:
             return True  # "West Kalimantan", "North Sumatra"
-        if before in {"in", "at"} and start >= sent.start + 2 and doc[start - 2].lower_ not in _HOLDING_WORDS \
+        if before in {"in", "at", "on"} and start >= sent.start + 2 and doc[start - 2].lower_ not in _HOLDING_WORDS \
                 and not doc[start].is_upper \
                 and doc[end - 1].lower_ not in _COMPANY_WORDS and not (end < sent.end and doc[end].lower_ in
                                                                        {"'s", "’s", "'"}):  # noqa: RUF001
@@ -1235,7 +1235,12 @@ class _Sentence:
     def _attributes(self, index: int, relation: str, mode: str) -> dict:
         words = set(self.words)
         if relation == "OWNS":
-            percent = self._quantity({"PERCENT"}, index)
+            # the nearest percentage no other ownership word stands closer to ("Harita holds a 45.1% stake in HPL,
+            # with Lygend holding most of the remainder": Lygend's share is not stated)
+            others = [i for i, rel, _ in self.triggers if rel == "OWNS" and i != index]
+            percents = [q for q in self.quantities if q.label_ == "PERCENT"
+                        and not any(min(q.start, index) < i < max(q.start, index) for i in others)]
+            percent = min(percents, key=lambda q: abs(q.start - index)) if percents else None
             status = None  # a standing holding ("holds 49%") reports no transaction
             if words & {"completed", "completes", "completion", "closed", "finalised", "finalized"}:
                 status = "completed"
