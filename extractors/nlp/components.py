@@ -107,8 +107,9 @@ class CandidateNames:
                 while j < sent.end and j not in taken:
                     if self._name_token(doc, j):
                         j += 1
-                    elif doc[j].text in _NAME_JOINERS and j + 1 < sent.end and (
-                            doc[j].text not in _INSTITUTION_JOINERS or doc[i].text in _INSTITUTIONS):
+                    elif (doc[j].text in _NAME_JOINERS or (doc[j].text == "and" and doc[i].text in _INSTITUTIONS)) \
+                            and j + 1 < sent.end and (doc[j].text not in _INSTITUTION_JOINERS
+                                                      or doc[i].text in _INSTITUTIONS):
                         k = j + 1 + (doc[j + 1].text == "the")  # "Authority for the Regulation"
                         if k < sent.end and k not in taken and self._name_token(doc, k) and j - 1 not in taken:
                             j = k + 1
@@ -767,6 +768,7 @@ class _Sentence:
         self.doc, self.sent, self.ents, self.mentions, self.quantities = doc, sent, ents, mentions, quantities
         self.topic = topic  # the organisation the text is about so far (see _topic)
         self.owned: Span | None = None  # what the sentence's last ownership fact was about
+        self.share_before: dict[int, Span | None] = {}  # "75% by Sayona": an owner's own percentage, by its start
         inside = {i for e in ents for i in range(e.start, e.end)}
         self.words = [t.lower_ for t in sent]
         self.triggers = [(t.i, rel, mode) for t in sent if t.i not in inside
@@ -860,6 +862,9 @@ class _Sentence:
                 if subject.start == obj.start or self._hedged(min(subject.start, obj.start), index):
                     continue
                 attributes = self._attributes(index, relation, mode)
+                own_share = self.share_before.get(subject.start)
+                if relation == "OWNS" and own_share is not None:
+                    attributes["percentage"] = quantity_of(own_share).value
                 if relation == "SUPPLIES":
                     minerals = self._of({MIN}, after=index) or self._of({MIN}, before=index)
                     if not minerals and mode == "buy":
@@ -913,6 +918,8 @@ class _Sentence:
                 # "owned 50:50 by Wesfarmers and SQM", "owned 51% by Tianqi and 49% by IGO"
                 later = [e for e in by_subjects[1:] if self.doc[e.start - 1].lower_ == "by"]
                 for subject in [*self._coordinated(by_subjects[0]), *later]:
+                    self.share_before[subject.start] = next(
+                        (q for q in self.quantities if q.label_ == "PERCENT" and 0 < subject.start - q.end <= 2), None)
                     yield subject, objects[0], 0.6
                 return
         if mode == "passive":
@@ -958,9 +965,13 @@ class _Sentence:
                 return
             if relation == "OWNS":
                 self.owned = objects[0]
-            # "supply A and B", "runs the X and Y mines", "owns the Rincon project in Argentina and the Jadar project"
-            for obj in self._coordinated(objects[0]):
-                yield subjects[0], obj, 0.7
+            # "supply A and B", "runs the X and Y mines", "owns the Rincon project in Argentina and the Jadar project";
+            # "JOGMEC and Sojitz said they would invest in JARE"
+            for subject in self._coordinated_before(subjects[0]) if subjects[0].label_ == ORG else subjects[:1]:
+                if subject.label_ not in subject_types:
+                    continue
+                for obj in self._coordinated(objects[0]):
+                    yield subject, obj, 0.7
 
     def _operated_companies(self, index: int):
         """"Glencore, which operates Kamoto Copper Company and Mutanda Mining": running a company is controlling
