@@ -252,6 +252,7 @@ def cmd_feed_status(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Run the NLP pipeline over files or folders; --json prints one object per document (issue 5's shape)."""
+    from extractors.documents import read_documents
     from extractors.nlp.external import ExternalPipelineError
     from extractors.nlp.pipeline import extract_document, load_pipeline
 
@@ -267,18 +268,26 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
         store = open_store(settings.store)
     results = []
-    for document in _extract_inputs(args.paths):
+    skipped = 0
+    for document in read_documents(args.paths):
         if isinstance(document, Exception):
             print(f"critmin: skipped: {document}", file=sys.stderr)
+            skipped += 1
             continue
         doc = nlp(document.text)
         # the JSON names a document by its file stem, as the issue's format and our gold files do
-        stem = Path(document.source_path).stem if getattr(document, "source_path", None) else document.doc_id
+        stem = Path(document.source_path).stem if document.source_path else document.doc_id
         results.append(extract_document(nlp, stem, document.text, doc=doc))
         if store is not None:
             report = load_document_facts(store, document, doc._.mentions or [], doc._.facts or [])
             print(f"critmin: {document.doc_id}: {len(doc._.facts or [])} candidate facts into {report.graph}",
                   file=sys.stderr)
+    linked = sum(1 for r in results for e in r["entities"] if "iri" in e)
+    entities = sum(len(r["entities"]) for r in results)
+    print(f"critmin: {len(results)} documents read, {skipped} skipped; {entities} entities ({linked} linked to the "
+          f"graph, {entities - linked} new candidates), {sum(len(r['relations']) for r in results)} candidate facts"
+          + (f", each document's into its graph doc-{{id}} of {settings.store}" if store is not None else ""),
+          file=sys.stderr)
     if args.json:
         shaped = [{**r, "entities": [{k: e[k] for k in ("type", "name", "mentions")} for e in r["entities"]]}
                   for r in results]
@@ -294,18 +303,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(f"  {relation['subject']} -{relation['type']}-> {relation['object']}"
                   + (f" [{details}]" if details else ""))
     return 0
-
-
-def _extract_inputs(paths: list[Path]):
-    """Documents from files and folders: extractors.documents when present, else .txt files read as they are."""
-    try:
-        from extractors.documents import read_documents
-    except ImportError:
-        from types import SimpleNamespace
-
-        files = [f for p in paths for f in (sorted(p.rglob("*.txt")) if p.is_dir() else [p])]
-        return (SimpleNamespace(doc_id=f.stem, text=f.read_text(encoding="utf-8")) for f in files)
-    return read_documents(paths)
 
 
 def build_parser() -> argparse.ArgumentParser:
