@@ -51,8 +51,8 @@ _INSTITUTIONS = {"Ministry", "Department", "Authority", "Organization", "Organis
 _NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
-# Words before "in" that make what follows a company, not a place ("a 25% stake in Albemarle").
 _OPENING_MARKS = {'"', "\u201c", "'", "\u2018", "(", "-", "\u2014", ":"}
+# Words before "in" that make what follows a company, not a place ("a 25% stake in Albemarle").
 _HOLDING_WORDS = set("stake stakes interest interests investment investments invest invested investing shares share "
                      "holding holdings role partner position roles jobs shareholder shareholders owner investor "
                      "investors director directors seat seats".split())

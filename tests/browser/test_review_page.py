@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.api.test_review import TOKEN, make_store
-from tests.browser.conftest import SCREENS, _why_skip
+from tests.browser.conftest import SCREENS, _why_skip, live_server
 
 
 @pytest.fixture(scope="module")
@@ -20,27 +17,12 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
-    import uvicorn
-
     from api.app import create_app
     from kg.settings import Settings
 
     store = make_store(Path(tmp_path_factory.mktemp("review-browser")))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(store=store, query_workers=1, review_token=TOKEN))
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=30)
+    with live_server(create_app(Settings(store=store, query_workers=1, review_token=TOKEN))) as url:
+        yield url
 
 
 def listed(server: str, status: str) -> list[dict]:

@@ -218,12 +218,13 @@ def test_gold_scored_against_itself_is_perfect():
 
 
 def test_corpus_size():
-    dev, fresh, test = (list((CORPUS / split).glob("*.txt")) for split in ("dev", "fresh", "test"))
-    assert len(dev) + len(fresh) + len(test) >= 40
-    assert len(test) >= 10
-    for txt in dev + fresh + test:
+    splits = {split: list((CORPUS / split).glob("*.txt")) for split in ("dev", "fresh", "test", "heldout")}
+    texts = [txt for files in splits.values() for txt in files]
+    assert len(texts) >= 40
+    assert len(splits["heldout"]) >= 10
+    for txt in texts:
         assert txt.with_suffix(".json").exists(), txt
-    assert len(GOLD_FILES) == len(dev) + len(fresh) + len(test)
+    assert len(GOLD_FILES) == len(texts)
 
 
 ATTRIBUTES = {
