@@ -1357,14 +1357,31 @@ class _Sentence:
             elif i == ent.end or self.doc[ent.end].text != ",":
                 i = -1
             place = next((e for e in self.ents if e.start == i and e.label_ == LOC), None)
+            confidence = 0.6
+            if place is None:
+                place, confidence = self._place_further_on(ent), 0.45
             while place is not None:
-                yield self._fact(ent, "LOCATED_IN", place, {}, 0.6)
+                yield self._fact(ent, "LOCATED_IN", place, {}, confidence)
                 place = self._wider_place(place)
             # "Australia's Greenbushes mine"
             previous = next((e for e in self.ents if e.end == ent.start - 1 and e.label_ == LOC
                              and self.doc[e.end].lower_ in {"'s", "’s"}), None)  # noqa: RUF001
             if previous is not None:
                 yield self._fact(ent, "LOCATED_IN", previous, {}, 0.5)
+
+    def _place_further_on(self, facility: Span) -> Span | None:
+        """"the Silver Peak operation, the only producing lithium brine in the country, in Nevada": a place after
+        "in"/"at"/"near" a few words on, with no other party, facility or clause in between."""
+        for i in range(facility.end, min(self.sent.end - 1, facility.end + 10)):
+            word = self.doc[i].lower_
+            inside = self.ents_at(i)
+            if word in {"said", "says", "which", "that", ";", "while", "but", "where", "whose", "from", "to", "for"} \
+                    or (inside is not None and inside.label_ in {ORG, FAC}) or self.doc[i].is_sent_end:
+                return None
+            if word in {"in", "near", "at"}:
+                j = self._skip_fillers(i + 1)
+                return next((e for e in self.ents if e.start == j and e.label_ == LOC), None)
+        return None
 
     def ents_at(self, i: int) -> Span | None:
         return next((e for e in self.ents if e.start <= i < e.end), None)
