@@ -876,6 +876,9 @@ class _Sentence:
         subject_types, object_types = _SIGNATURES[relation]
         by = self._word_after(index, {"by"}) if mode in {"passive", "active", "inverse"} else None
         by_subjects = self._of(subject_types, after=by) if by is not None else []
+        if len(by_subjects) > 1 and by_subjects[0].end < self.sent.end \
+                and self.doc[by_subjects[0].end].lower_ in {"'s", "’s"}:  # noqa: RUF001
+            by_subjects = by_subjects[1:]  # "run by the company's partner Tsingshan": the partner runs it
         if relation == "PARTNERSHIP":
             yield from self._partners(index)
             return
@@ -914,6 +917,9 @@ class _Sentence:
         if by_subjects and (mode == "passive" or by is not None):
             objects = [e for e in self._of(object_types, after=index) if e.start < by] or \
                 self._of(object_types, before=index)
+            if not objects and index - self.sent.start <= 3:  # "Built and run by Tsingshan, the Angel plant ..."
+                comma = self._word_after(by_subjects[0].end - 1, {","}, limit=3)
+                objects = self._of(object_types, after=comma)[:1] if comma is not None else []
             if objects:
                 # "owned 50:50 by Wesfarmers and SQM", "owned 51% by Tianqi and 49% by IGO"
                 later = [e for e in by_subjects[1:] if self.doc[e.start - 1].lower_ == "by"]
@@ -965,6 +971,11 @@ class _Sentence:
                 return
             if relation == "OWNS":
                 self.owned = objects[0]
+                together = self._word_after(index, {"together", "jointly", "alongside"}, limit=14)
+                if together is not None:  # "also holds an interest in Cauchari-Olaroz together with Lithium Argentina"
+                    others = self._of({ORG}, after=together)[:1]
+                    for other in others:
+                        yield other, objects[0], 0.5
             # "supply A and B", "runs the X and Y mines", "owns the Rincon project in Argentina and the Jadar project";
             # "JOGMEC and Sojitz said they would invest in JARE"
             for subject in self._coordinated_before(subjects[0]) if subjects[0].label_ == ORG else subjects[:1]:
@@ -985,7 +996,7 @@ class _Sentence:
 
     def _possessor_before(self, index: int) -> Span | None:
         """"Northvolt's (largest) shareholder": the organisation whose holder the trigger names."""
-        for i in range(index - 1, max(self.sent.start, index - 4), -1):
+        for i in range(index - 1, max(self.sent.start - 1, index - 7), -1):  # past "long-standing", "largest"
             if self.doc[i].lower_ in {"'s", "’s", "'"}:  # noqa: RUF001
                 return next((e for e in self.ents if e.end == i and e.label_ in {ORG, FAC}), None)
         return None
@@ -1099,7 +1110,8 @@ class _Sentence:
     def joint_owners(self, found: list[CandidateFact]) -> list[CandidateFact]:
         """Two organisations that own one thing in a sentence about a joint venture are partners ("a joint venture
         owned 75% by Sayona and 25% by Piedmont")."""
-        if {"venture", "jv", "jointly", "partners"}.isdisjoint(self.words):
+        if {"venture", "jv", "jointly", "partners", "together", "50:50", "equally", "invest", "co-own"}.isdisjoint(
+                self.words):
             return []
         owners: dict[str, list[EntityMention]] = {}
         for fact in found:
@@ -1181,8 +1193,20 @@ class _Sentence:
         return any(rel in {"SUPPLIES", "OWNS"} for _, rel, _ in self.triggers)
 
     def _partners(self, index: int):
-        """"a joint venture between A and B", "A signed an MoU with B and C", "A, B and C signed a partnership"."""
+        """"a joint venture between A and B", "A signed an MoU with B and C", "A, B and C signed a partnership",
+        "its long-standing partner Tsingshan"."""
         types = {ORG, LOC}
+        word = self.words[index - self.sent.start]
+        named = next((e for e in self.ents if e.label_ == ORG and 0 < e.start - index <= 2
+                      and all(t.text == "," for t in self.doc[index + 1:e.start])), None)
+        if word in {"partner", "partners"} and named is not None:
+            owner = self._possessor_before(index)
+            if owner is None and any(self.doc[i].lower_ in {"its", "their"}
+                                     for i in range(max(self.sent.start, index - 3), index)):
+                owner = next(iter(self._of({ORG}, before=index)[::-1]), None)
+            if owner is not None and owner is not named:
+                yield owner, named, 0.6
+                return
         between = self._word_after(index, {"between"}, limit=4)
         by = self._word_after(index, {"by"}, limit=3)  # "the joint venture formed by Ford and SK On"
         if between is None and by is not None and self.words[index - self.sent.start] in {"venture", "jv"}:
