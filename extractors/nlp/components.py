@@ -256,7 +256,8 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
     for span in spans:
         if out and out[-1].end == span.start and out[-1].label_ == ORG and span.label_ == MIN \
                 and not (out[-1].ent_id_ or out[-1].id_).startswith("http") and span.text[:1].isupper() \
-                and span.end < len(doc) and doc[span.end].text[:1].isupper() and doc[span.end].sent == span.sent:
+                and span.end < len(doc) and (doc[span.end].text[:1].isupper() or doc[span.end].text == "(") \
+                and doc[span.end].sent == span.sent:
             out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=out[-1].ent_id_ or out[-1].id_)
             continue  # "PT Borneo Alumina Indonesia": a capitalised mineral word inside a company's name
         if out and out[-1].end == span.start and out[-1].label_ == LOC and span.label_ == ORG \
@@ -858,9 +859,13 @@ class _Sentence:
                 continue
             if relation == "OPERATES" and mode == "active":
                 yield from self._operated_companies(index)
+            venture = self._venture(index) if relation == "PARTNERSHIP" else None
             for subject, obj, confidence in self._roles(index, relation, mode):
                 if subject.start == obj.start or self._hedged(min(subject.start, obj.start), index):
                     continue
+                for parent in (subject, obj) if venture is not None else ():
+                    if parent.label_ == ORG and parent.start != venture.start:  # each parent owns the venture
+                        yield self._fact(parent, "OWNS", venture, {}, 0.5)
                 attributes = self._attributes(index, relation, mode)
                 own_share = self.share_before.get(subject.start)
                 if relation == "OWNS" and own_share is not None:
@@ -993,6 +998,22 @@ class _Sentence:
             return
         for company in self._coordinated(companies[0]):
             yield self._fact(operators[0], "OWNS", company, {}, 0.5)
+
+    def _venture(self, index: int) -> Span | None:
+        """The joint-venture company a "joint venture" trigger names: "their joint venture PT Borneo Alumina",
+        "a joint venture called IONWAY", "BlueOval SK, the joint venture formed by Ford and SK On"."""
+        if self.words[index - self.sent.start] not in {"venture", "jv"}:
+            return None
+        after = next((e for e in self.ents if e.label_ == ORG and 0 < e.start - index <= 2
+                      and all(t.lower_ in {",", "called", "named"} for t in self.doc[index + 1:e.start])), None)
+        if after is not None:
+            return after
+        i = index - 1
+        while i > self.sent.start and self.doc[i].lower_ in {"joint", "the", "a", "its", "their", "50:50", "new"}:
+            i -= 1
+        if self.doc[i].text == ",":
+            return next((e for e in self.ents if e.label_ == ORG and e.end == i), None)
+        return None
 
     def _possessor_before(self, index: int) -> Span | None:
         """"Northvolt's (largest) shareholder": the organisation whose holder the trigger names."""
@@ -1222,7 +1243,9 @@ class _Sentence:
         if index - 2 >= self.sent.start and {"its", "their"} & {self.doc[index - 1].lower_, self.doc[index - 2].lower_}:
             left = self._of({ORG}, before=index)[-1:]  # "TLEA, its joint venture with Tianqi": its = the opener
             if self.doc[index - 1].lower_ == "their" or self.doc[index - 2].lower_ == "their":
-                group = self._coordinated_before(left[0]) if left else []
+                # "developed by Antam and Inalum through their joint venture": the group just before "their"
+                nearest = [e for e in self._of({ORG}, before=index) if not self._in_brackets(e.start - 1)][:1]
+                group = self._coordinated_before(nearest[0]) if nearest else []
                 if len(group) >= 2:  # "developed by Antam and Inalum through their joint venture"
                     yield from self._pairs(group, 0.6)
                     return

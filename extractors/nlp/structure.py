@@ -30,7 +30,7 @@ SITE_MODIFIERS = {
     "spodumene", "manganese", "alumina", "aluminium", "zinc", "tin", "uranium", "vanadium", "gallium", "germanium",
     "antimony", "tungsten", "electrolyte", "foil", "metals", "metal", "new", "second", "third", "first", "planned",
     "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev", "gold", "silver",
-    "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter-grade", "grade", "nickel-cobalt",
+    "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter", "grade", "nickel-cobalt",
 }
 _PLACE_PREPOSITIONS = {"in", "at", "near", "outside", "on"}
 
@@ -99,6 +99,8 @@ class Sites:
             if start > token.sent.start and (doc[start - 1].text[:1].isupper() or doc[start - 1].like_num) \
                     and not doc[start - 1].is_sent_start:
                 continue  # "the Apex 1 facility in Hopkinsville": a site with a name of its own
+            while start < token.i and doc[start].text == "-":
+                start += 1
             span = Span(doc, start, token.i + 1, label=FAC, span_id="site")
             words = [t.text for t in span if t.lower_ not in {"new", "second", "third", "first", "planned"}]
             names[(span.start, span.end)] = f"{place.text} {' '.join(words)}".replace(" - ", "-")
