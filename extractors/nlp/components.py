@@ -726,6 +726,7 @@ class Relations:
         for span, target in references:
             mentions[(span.start_char, span.end_char)] = EntityMention(
                 target.name, target.type, span.text, span.start_char, span.end_char, iri=target.iri)
+        reference_starts = frozenset(span.start for span, _ in references)
         quantities = list(doc.spans["cm_quantities"]) if "cm_quantities" in doc.spans else []
         last_restriction: CandidateFact | None = None
         for sent in doc.sents:
@@ -734,7 +735,7 @@ class Relations:
             if not ents:
                 continue
             sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end],
-                                 topic=_topic(doc, sent))
+                                 topic=_topic(doc, sent), references=reference_starts)
             found = list(sentence.facts())
             found += sentence.joint_owners(found)
             restrictions = [f for f in found if f.predicate == "EXPORT_RESTRICTION"]
@@ -765,12 +766,13 @@ def _topic(doc: Doc, sent: Span) -> Span | None:
 
 class _Sentence:
     def __init__(self, doc: Doc, sent: Span, ents: list[Span], mentions: dict, quantities: list[Span],
-                 topic: Span | None = None) -> None:
+                 topic: Span | None = None, references: frozenset[int] = frozenset()) -> None:
         self.doc, self.sent, self.ents, self.mentions, self.quantities = doc, sent, ents, mentions, quantities
         self.topic = topic  # the organisation the text is about so far (see _topic)
         self.owned: Span | None = None  # what the sentence's last ownership fact was about
         self.share_before: dict[int, Span | None] = {}  # "75% by Sayona": an owner's own percentage, by its start
-        inside = {i for e in ents for i in range(e.start, e.end)}
+        # a trigger may sit inside a reference ("the joint venture formed by"), not inside a name
+        inside = {i for e in ents if e.start not in references for i in range(e.start, e.end)}
         self.words = [t.lower_ for t in sent]
         self.triggers = [(t.i, rel, mode) for t in sent if t.i not in inside
                          for rel, modes in TRIGGERS.items() for mode, words in modes.items() if t.lower_ in words]
@@ -1419,7 +1421,7 @@ class _Sentence:
     def _place_further_on(self, facility: Span) -> Span | None:
         """"the Silver Peak operation, the only producing lithium brine in the country, in Nevada": a place after
         "in"/"at"/"near" a few words on, with no other party, facility or clause in between."""
-        for i in range(facility.end, min(self.sent.end - 1, facility.end + 10)):
+        for i in range(facility.end, min(self.sent.end - 1, facility.end + 14)):
             word = self.doc[i].lower_
             inside = self.ents_at(i)
             if word in {"said", "says", "which", "that", ";", "while", "but", "where", "whose", "from", "to", "for"} \
@@ -1427,7 +1429,9 @@ class _Sentence:
                 return None
             if word in {"in", "near", "at"}:
                 j = self._skip_fillers(i + 1)
-                return next((e for e in self.ents if e.start == j and e.label_ == LOC), None)
+                place = next((e for e in self.ents if e.start == j and e.label_ == LOC), None)
+                if place is not None:
+                    return place
         return None
 
     def ents_at(self, i: int) -> Span | None:

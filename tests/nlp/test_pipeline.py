@@ -319,3 +319,43 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
     assert main(["extract", str(text), "--store", str(tmp_path / "store")]) == 2
     err = capsys.readouterr().err
     assert "en_no_such_pipeline" in err and "nlp_ner_pipeline" in err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Zephyr Metals Ltd and Quillfort Resources Ltd formed a joint venture, Brenton Lithium Ltd, to build a refinery.",
+     {("PARTNERSHIP", "Zephyr Metals Ltd", "Quillfort Resources Ltd")}),
+    ("Brenton Lithium Ltd, the joint venture formed by Zephyr Metals Ltd and Quillfort Resources Ltd, opened.",
+     {("OWNS", "Zephyr Metals Ltd", "Brenton Lithium Ltd"), ("OWNS", "Quillfort Resources Ltd", "Brenton Lithium Ltd"),
+      ("PARTNERSHIP", "Zephyr Metals Ltd", "Quillfort Resources Ltd")}),
+    ("Zephyr Metals Ltd said output rose. Built and run by the company's long-standing partner Quillfort Resources "
+     "Ltd, the Brenton plant makes lithium hydroxide.",
+     {("OPERATES", "Quillfort Resources Ltd", "Brenton plant"),
+      ("PARTNERSHIP", "Zephyr Metals Ltd", "Quillfort Resources Ltd")}),
+    ("The Brenton Lithium Ltd joint venture is owned 75% by Zephyr Metals Ltd and 25% by Quillfort Resources Ltd "
+     "since 2020.",
+     {("OWNS", "Zephyr Metals Ltd", "Brenton Lithium Ltd"),
+      ("OWNS", "Quillfort Resources Ltd", "Brenton Lithium Ltd")}),
+    ("China said exports of gallium would be banned. Licensing requirements for germanium took effect in August 2023.",
+     {("EXPORT_RESTRICTION", "China", "Gallium"), ("EXPORT_RESTRICTION", "China", "Germanium")}),
+    ("The Brenton mine, the largest producer of lithium in the region, in Western Australia, restarted.",
+     {("LOCATED_IN", "Brenton", "Western Australia")}),
+])
+def test_more_phrasings(nlp, text, expected):
+    found = {(r["type"], r["subject"], r["object"]) for r in relations_full(nlp, text)}
+    assert expected <= found, found
+
+
+def test_passive_owners_keep_their_own_shares(nlp):
+    rels = relations_full(nlp, "The Brenton Lithium Ltd joint venture is owned 75% by Zephyr Metals Ltd and 25% by "
+                               "Quillfort Resources Ltd since 2020.")
+    shares = {r["subject"]: r["attributes"].get("percentage") for r in rels if r["type"] == "OWNS"}
+    assert shares == {"Zephyr Metals Ltd": 75, "Quillfort Resources Ltd": 25}
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("Zephyr Metals Ltd makes lithium-ion batteries.", ("MINERAL", "Lithium")),
+    ("Quillfort Resources Ltd holds a stake in SQM and is a shareholder in ABC.", ("LOCATION", "SQM")),
+])
+def test_not_entities(nlp, text, absent):
+    found = {(e["type"], e["name"]) for e in extract_document(nlp, "t", text)["entities"]}
+    assert absent not in found, found
