@@ -636,6 +636,7 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
 }
 TRIGGER_WORDS = {w for modes in TRIGGERS.values() for words in modes.values() for w in words}
 HEDGES = set(_forms("not n't no never neither nor may might could should considering consider considers considered "
+                    "previously formerly "
                     "mulling weighing exploring explore explores talks discussions rumoured rumored rumour rumours "
                     "rumor rumors reportedly speculation speculated potential potentially possible possibly denied "
                     "denies deny unlikely if whether hopes hope"))
@@ -1424,6 +1425,8 @@ class _Sentence:
         for i in range(facility.end, min(self.sent.end - 1, facility.end + 14)):
             word = self.doc[i].lower_
             inside = self.ents_at(i)
+            if self._in_brackets(i):
+                continue  # "North American Lithium (NAL), the spodumene operation near La Corne"
             if word in {"said", "says", "which", "that", ";", "while", "but", "where", "whose", "from", "to", "for"} \
                     or (inside is not None and inside.label_ in {ORG, FAC}) or self.doc[i].is_sent_end:
                 return None

@@ -48,6 +48,7 @@ def _kind(mention: EntityMention) -> str | None:
 def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[tuple[Span, EntityMention]]:
     """(description span, the entity it refers to), in document order; spans never overlap an entity."""
     inside = {i for e in doc.ents for i in range(e.start, e.end)}
+    minerals = {e.start: e for e in doc.ents if e.label_ == "MINERAL" and e[0].is_lower}
     sentence_of = {}
     for n, sent in enumerate(doc.sents):
         for i in range(sent.start, sent.end):
@@ -65,10 +66,16 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
         if token.lower_ not in _DETERMINERS or token.i in inside:
             continue
         end = token.i + 1
-        # "the plant", "the new refinery", "the restarted operation": up to two lower-case words before the noun
-        while end < len(doc) and end - token.i <= 2 and end not in inside and doc[end].is_lower \
-                and doc[end].is_alpha and doc[end].lower_ not in _HEAD_NOUNS:
-            end += 1
+        # "the plant", "the new refinery", "the restarted operation", "the spodumene operation": up to two
+        # lower-case words or a mineral's name before the noun
+        while end < len(doc) and end - token.i <= 3:
+            mineral = minerals.get(end)
+            if mineral is not None:
+                end = mineral.end
+            elif end not in inside and doc[end].is_lower and doc[end].is_alpha and doc[end].lower_ not in _HEAD_NOUNS:
+                end += 1
+            else:
+                break
         if end >= len(doc) or end in inside:
             continue
         noun = doc[end].lower_

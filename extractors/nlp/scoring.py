@@ -58,7 +58,7 @@ FACILITY_WORDS = frozenset(
     "complex hub concentrator smelter works campus deposit pit open pilot demonstration conversion processing "
     "recycling separation chemical chemicals materials cathode anode battery cell cells magnet magnets hpal lithium "
     "hydroxide carbonate spodumene concentrate nickel cobalt copper graphite rare earth earths manganese sulphate "
-    "sulfate precursor".split()
+    "sulfate precursor black mass".split()
 )
 
 
