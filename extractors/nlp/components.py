@@ -1084,8 +1084,13 @@ class _Sentence:
         if which is not None:  # "the refinery at Kwinana, south of Perth, which is designed to produce"
             antecedent = self._antecedent_of(which)
             facilities = [antecedent] if antecedent is not None and antecedent.label_ == FAC else facilities
+        located_at = [e for e in self._of({FAC}, after=index) if self._cue_before(e.start) in {"at", "in", "by"}]
+        if located_at and self._cue_before(located_at[0].start) == "at":
+            # "SQM extracts lithium from brine in the Salar de Atacama ... and produces lithium carbonate at its Salar
+            # del Carmen plants": where the output is made, said after the verb, wins over any site before it
+            facilities = []
         if not facilities:  # "produces magnets at a new facility", not "... from Greenbushes concentrate"
-            facilities = [e for e in self._of({FAC}, after=index) if self._cue_before(e.start) in {"at", "in", "by"}]
+            facilities = located_at
         if not facilities or self._hedged(min(facilities[0].start, index), index):
             return
         if facilities[0].start > index and self._cue_before(facilities[0].start) == "at":
