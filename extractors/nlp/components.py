@@ -60,6 +60,11 @@ _HOLDING_WORDS = set("stake stakes interest interests investment investments inv
 _COMPANY_WORDS = set("ltd limited inc corp corporation company co plc ag sa nv se group holdings mining minerals "
                      "resources metals materials energy chemicals technologies industries partners capital lithium "
                      "cobalt nickel tbk llc gmbh".split())
+_TITLE_WORDS = {"Minister", "President", "Secretary", "Ambassador", "Representative", "Governor", "Premier",
+                "Chancellor"}
+# Words that follow a name as its verb ("Meridian said"): a capitalised word before them is a name, not an adjective.
+_NAME_VERBS = set("said says has have had will would is was are were announced agreed signed plans expects reported "
+                  "added noted told".split())
 _AREA_WORDS = {"area", "region", "province", "district", "county", "state", "basin", "belt", "prefecture",
                "regency", "department", "municipality"}
 _COMPASS = {"North", "South", "East", "West", "Central", "Northern", "Southern", "Eastern", "Western", "Northeast",
@@ -122,6 +127,10 @@ class CandidateNames:
                         break
                 if self._keep(doc, sent, i, j):
                     label = LOC if self._place_context(doc, sent, i, j) else ORG
+                    # "in Jammu and Kashmir": a name joined by "and" to a place just found is a place too
+                    if spans and spans[-1].label_ == LOC and spans[-1].end == i - 1 \
+                            and doc[i - 1].lower_ in {"and", "&"}:
+                        label = LOC
                     spans.append(Span(doc, i, j, label=label, span_id="candidate"))
                 i = j
         kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)
@@ -161,6 +170,9 @@ class CandidateNames:
             return True
         if end < sent.end and doc[end].lower_ in _AREA_WORDS and before in {"the", "in"}:
             return True  # "in the Kaustinen area", "in Lualaba province"
+        if before == "of" and start >= sent.start + 2 and doc[start - 2].lower_ in _AREA_WORDS | {"port", "city",
+                                                                                                 "town", "village"}:
+            return True  # "the Reasi district of Jammu", "the port of Quebec City"
         if doc[start].text in _COMPASS and end - start >= 2:
             return True  # "West Kalimantan", "North Sumatra"
         if before in {"in", "at", "on"} and start >= sent.start + 2 and doc[start - 2].lower_ not in _HOLDING_WORDS \
@@ -209,6 +221,14 @@ class CandidateNames:
         after = doc[end].lower_ if end < len(doc) else ""
         if before in _TITLES or (after in {"said", "says"} and before in {",", ""} and end - start == 2):
             return False
+        nxt = doc[end] if end < sent.end else None
+        if nxt is not None and (nxt.like_num or nxt.text in _TITLE_WORDS):
+            return False  # "Chapter 11", "Vision 2030", "Prime Minister ..."
+        if end - start == 1 and doc[start].text.lower() in _COMPANY_WORDS:
+            return False  # "Energy", "Resources": a word of a longer name cut by a comma, not a name
+        if end - start == 1 and nxt is not None and nxt.is_lower and nxt.lower_ not in _NAME_VERBS \
+                and doc[start].lower_.endswith(("ian", "ese", "ern", "ish", "ean")):
+            return False  # "Malian government", "Western companies": an adjective
         if any(t.lower_ in _PERSON_TITLES for t in doc[start:end - 1]):  # "Trade Representative Katherine Tai"
             return False
         words = {t.lower_ for t in doc[start:end]}
