@@ -180,7 +180,8 @@ class CandidateNames:
                 and doc[end - 1].lower_ not in _COMPANY_WORDS and not (end < sent.end and doc[end].lower_ in
                                                                        {"'s", "’s", "'"}):  # noqa: RUF001
             return True  # "in Schwarzheide, Brandenburg", "at Pangwa" — but not "a stake in Albemarle"
-        if before not in {"in", "at", "from"} or end + 1 >= sent.end or doc[end].lower_ not in {",", "in"}:
+        if before not in {"in", "at", "from"} or end + 1 >= sent.end or doc[end].lower_ not in {",", "in"} \
+                or doc[start].is_upper:
             return False
         return any(e.start == end + 1 and e.label_ == LOC for e in doc.ents)
 
@@ -245,7 +246,8 @@ class CandidateNames:
                 return True  # "Vale Indonesia ...": joined to the place by _merge_names
             return after in {"'s", ",", "has", "have", "will", "is", "was", "said", "says", "and", "signed",
                              "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
-        return len(doc[start:end].text) > 2
+        text = doc[start:end].text
+        return len(text) > 2 or (len(text) == 2 and (text.isupper() or any(c.isdigit() for c in text)))  # LG, G7
 
 
 def _in_title(doc: Doc, sent: Span, end: int) -> bool:
@@ -285,6 +287,11 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
                 and not (span.ent_id_ or span.id_).startswith("http") and out[-1].sent == span.sent:
             out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=span.ent_id_ or span.id_)
             continue  # "Halmahera Persada Lygend", "China Molybdenum": a place word that opens a company's name
+        if out and out[-1].end == span.start and out[-1].label_ == MIN and out[-1].text[:1].isupper() \
+                and not out[-1].text.isupper() and out[-1].start != out[-1].sent.start and span.label_ == LOC \
+                and doc[out[-1].end - 1].whitespace_ and out[-1].sent == span.sent:
+            out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id="candidate")
+            continue  # "Lithium Argentina", "Lithium Americas": a mineral word opening a company's name
         if out and out[-1].end == span.start and len(out[-1]) == 1 and out[-1].text in _COMPASS \
                 and span.label_ == LOC and doc[out[-1].start].whitespace_:
             out[-1] = Span(doc, out[-1].start, span.end, label=LOC, span_id="candidate")  # "Southeast Sulawesi"

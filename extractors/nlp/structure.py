@@ -54,7 +54,7 @@ def _as_place(doc: Doc, ent: Span) -> Span:
     """"in Harjavalta, Finland": a one-word name between "in"/"near" and ", <place>" is a place here, even when the
     graph also knows a facility or the text a company by that name."""
     if ent.label_ == LOC or len(ent) > 2 or ent.start == 0 or doc[ent.start - 1].lower_ not in {"in", "near"} \
-            or ent.end + 1 >= len(doc) or doc[ent.end].text != ",":
+            or ent.end + 1 >= len(doc) or doc[ent.end].text != "," or ent.text.isupper():
         return ent
     following = next((e for e in doc.ents if e.start == ent.end + 1), None)
     if following is None or following.label_ != LOC:
