@@ -32,6 +32,10 @@ SITE_MODIFIERS = {
     "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev", "gold", "silver",
     "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter", "grade", "nickel-cobalt",
 }
+_DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
+# Words before a described site that make it hypothetical ("a possible downstream plant in Argentina").
+_HYPOTHETICAL = {"possible", "potential", "proposed", "hypothetical", "future", "any", "no", "not", "considering",
+                 "could", "would", "might", "may"}
 _PLACE_PREPOSITIONS = {"in", "at", "near", "outside", "on"}
 
 
@@ -53,11 +57,18 @@ class ParagraphBreaks:
 def _as_place(doc: Doc, ent: Span) -> Span:
     """"in Harjavalta, Finland": a one-word name between "in"/"near" and ", <place>" is a place here, even when the
     graph also knows a facility or the text a company by that name."""
-    if ent.label_ == LOC or len(ent) > 2 or ent.start == 0 or doc[ent.start - 1].lower_ not in {"in", "near"} \
-            or ent.end + 1 >= len(doc) or doc[ent.end].text != "," or ent.text.isupper():
+    if ent.label_ == LOC or len(ent) > 2 or ent.start == 0 or doc[ent.start - 1].lower_ not in {"in", "near", "of"} \
+            or ent.text.isupper():
         return ent
-    following = next((e for e in doc.ents if e.start == ent.end + 1), None)
-    if following is None or following.label_ != LOC:
+    before = doc[ent.start - 1].lower_
+    if before == "of" and (ent.start < 2 or doc[ent.start - 2].lower_ not in _DIRECTIONS):
+        return ent
+    # "in Kolwezi", "north of Leinster": a town the graph also uses to name a mine is, after these words, the town
+    linked_facility = ent.label_ == FAC and len(ent) == 1 and (ent.ent_id_ or ent.id_).startswith("http") \
+        and not (ent.end < len(doc) and doc[ent.end].lower_ in SITE_HEADS | {"mine", "mines", "project", "operation"})
+    following = next((e for e in doc.ents if e.start == ent.end + 1), None) \
+        if ent.end + 1 < len(doc) and doc[ent.end].text == "," else None
+    if not linked_facility and (following is None or following.label_ != LOC):
         return ent
     return Span(doc, ent.start, ent.end, label=LOC, span_id="candidate")
 
@@ -99,6 +110,8 @@ class Sites:
             if start > token.sent.start and (doc[start - 1].text[:1].isupper() or doc[start - 1].like_num) \
                     and not doc[start - 1].is_sent_start:
                 continue  # "the Apex 1 facility in Hopkinsville": a site with a name of its own
+            if any(t.lower_ in _HYPOTHETICAL for t in doc[max(token.sent.start, start - 6):start]):
+                continue  # "talks on a possible downstream plant in Argentina": no such site yet
             while start < token.i and doc[start].text == "-":
                 start += 1
             span = Span(doc, start, token.i + 1, label=FAC, span_id="site")
