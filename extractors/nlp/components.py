@@ -1540,8 +1540,10 @@ class _Sentence:
             while before > self.sent.start and self.doc[before].lower_ in {"own", "new", "existing", "flagship"}:
                 before -= 1
             if before >= self.sent.start and self.doc[before].lower_ in {"its", "their"}:
-                # "Albemarle said its Kemerton plant ...": the sentence's first organisation
-                owner = next((e for e in self.ents if e.label_ == ORG and e.end <= before), None)
+                # "Albemarle said its Kemerton plant ...": the sentence's first organisation that is not itself a
+                # possessor ("Silmet's feedstock came from Energy Fuels, which shipped it from its mill")
+                owner = next((e for e in self.ents if e.label_ == ORG and e.end <= before
+                              and not (e.end < self.sent.end and self.doc[e.end].lower_ in {"'s", "’s"})), None)  # noqa: RUF001
                 if owner is not None and not self._hedged(owner.start, ent.start):
                     yield self._fact(owner, "OPERATES", ent, {}, 0.5)
             # "the Albemarle-operated Kemerton plant"
