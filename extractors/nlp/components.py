@@ -1065,8 +1065,10 @@ class _Sentence:
 
     def _possessed_share(self, ent: Span) -> bool:
         """"Northvolt's share of the venture": the organisation whose share it was, not a party."""
-        return ent.end + 1 < self.sent.end and self.doc[ent.end].lower_ in {"'s", "’s", "'"} \
-            and self.doc[ent.end + 1].lower_ in {"share", "stake", "interest", "holding", "shares"}  # noqa: RUF001
+        if ent.end + 1 >= self.sent.end or self.doc[ent.end].lower_ not in {"'s", "’s", "'"}:  # noqa: RUF001
+            return False
+        # "Northvolt's share", "Northvolt's largest shareholder"
+        return any(t.lower_ in _STAKE_NOUNS | _HOLDER_NOUNS | {"share"} for t in self.doc[ent.end + 1:ent.end + 4])
 
     def _stake_sale(self, index: int) -> bool:
         """A sale of equity ("sell a 25% interest in"), not of product."""
