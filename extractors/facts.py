@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-RELATIONS_VERSION = "cm.relations.v1"
+RELATIONS_VERSION = "cm.relations.v2"
 ENTITY_TYPES = ("ORGANIZATION", "MINERAL", "FACILITY", "LOCATION")
 RELATION_TYPES = ("OPERATES", "OWNS", "LOCATED_IN", "PRODUCES", "PROCESSES", "SUPPLIES", "PARTNERSHIP",
                   "EXPORT_RESTRICTION")

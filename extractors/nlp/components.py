@@ -14,7 +14,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractors.facts import CandidateFact, EntityMention, Quantity
+from extractors.facts import RELATIONS_VERSION, CandidateFact, EntityMention, Quantity
 from extractors.nlp.coreference import anaphors
 from extractors.nlp.entity_patterns import PatternMatcher
 from extractors.nlp.scoring import normalise
@@ -689,11 +689,8 @@ _GENERIC_DEALS = {"agreement", "agreements", "accord", "memorandum"}
 _PROCESS_WORDS = {"processing", "conversion", "refining", "separation", "recycling", "treatment"}
 _PLACE_FILLERS = {"the", "central", "northern", "southern", "eastern", "western", "north", "south", "east", "west",
                   "state", "province", "region", "of"}
-_COMPLETED = set(_forms("completed completes complete completion closed closes finalised finalized owns owned "
-                        "holds held acquired bought purchased"))
 _AGREED = set(_forms("agreed agrees agree signed sign signs entered definitive binding will to deal offer announced "
                      "agreement"))
-_START_CUES = set(_forms("from starting start begin beginning commencing commence in effective as of since on"))
 _END_CUES = set(_forms("until till through to ending end by"))
 # Measure names and the words that state them, in order of precedence.
 _MEASURES = {
@@ -739,13 +736,17 @@ def make_relations(nlp: Language, name: str) -> Relations:
 class Relations:
     """Candidate facts (``doc._.facts``) from trigger words and the entities around them, sentence by sentence.
 
-    Roles: the subject is the nearest entity of its type left of the trigger and the object the nearest right of it;
-    "by" (passive, "the acquisition of Y by X") and "subsidiary of" swap them; "from" names the seller of a purchase,
-    "to"/"with" the buyer of a sale; a missing object is looked for left of the subject ("Y, in which X holds 20%").
-    A hedge or negation between the left argument and the trigger suppresses the fact.
+    Roles: the subject is the nearest entity of its type left of the trigger and the object the nearest right of it
+    in the same clause; "by" (passive, "the acquisition of Y by X") and "subsidiary of" swap them; "from" names the
+    seller of a purchase, "to"/"with" the buyer of a sale; relative clauses ("Y, in which X holds 20%") and
+    possessives ("Northvolt's largest shareholder") name the object; lists on either side give one fact per item.
+    Definite descriptions and "it" (``coreference.anaphors``) take part as the entities they refer to. A hedge or
+    negation between the left argument and the trigger, or a word that leaves the sentence's deals unsettled,
+    suppresses the fact. Beyond triggers: places after facilities, possessive operators, products named in a
+    facility's name, memberships, joint-venture parents and co-owners, and export rules carried to the next sentence.
     """
 
-    version = "cm.relations.v1"
+    version = RELATIONS_VERSION
 
     def __call__(self, doc: Doc) -> Doc:
         facts: list[CandidateFact] = []
