@@ -218,7 +218,7 @@ def test_gold_scored_against_itself_is_perfect():
 
 
 def test_corpus_size():
-    splits = {split: list((CORPUS / split).glob("*.txt")) for split in ("dev", "fresh", "test", "heldout")}
+    splits = {split: list((CORPUS / split).glob("*.txt")) for split in ("dev", "fresh", "test", "heldout", "heldout2")}
     texts = [txt for files in splits.values() for txt in files]
     assert len(texts) >= 40
     assert len(splits["heldout"]) >= 10
