@@ -17,7 +17,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.nlp import components, entity_patterns, external, structure  # noqa: F401  (cm_* factories)
+from extractors.nlp import components, entity_patterns, evidence, external, structure  # noqa: F401
 from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
 
 CONFIG = Path(__file__).with_name("config.cfg")

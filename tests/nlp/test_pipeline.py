@@ -359,3 +359,13 @@ def test_passive_owners_keep_their_own_shares(nlp):
 def test_not_entities(nlp, text, absent):
     found = {(e["type"], e["name"]) for e in extract_document(nlp, "t", text)["entities"]}
     assert absent not in found, found
+
+
+def test_a_new_organisation_needs_evidence(nlp):
+    text = ("Under the Critical Inputs Programme the Brenton refinery will expand. Quillfort said output rose. "
+            "Zephyr Metals Ltd bought ore from the miner Ostrava Holdings.")
+    names = {e["name"] for e in extract_document(nlp, "t", text)["entities"] if e["type"] == "ORGANIZATION"}
+    assert "Quillfort" in names  # "X said"
+    assert "Zephyr Metals Ltd" in names  # a company's own words
+    assert "Ostrava Holdings" in names  # "the miner X"
+    assert "Critical Inputs Programme" not in names  # a programme the text never treats as an organisation

@@ -1,0 +1,93 @@
+"""``cm_org_evidence``: a capitalised phrase stays a new organisation only when the text treats it as one.
+
+Candidate organisations come from capitalised runs no pattern matched (``cm_names``), and capitalised prose has many
+that are not organisations (programme names, people, places we do not know, headline words). A candidate that the
+graph does not know is kept when the text treats it as an organisation at least once: it is mentioned twice, takes
+part in a fact, looks like a company or an institution by its own words ("... Resources", "... Ltd", "Ministry of
+..."), is an acronym, is introduced with an abbreviation in brackets, or stands next to a word that only an
+organisation takes ("X said", "the miner X", "state-owned X", "X's subsidiary"). Dropped candidates leave the
+entity list only; facts were made before this step and keep theirs.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+ORG = "ORGANIZATION"
+_COMPANY_ENDINGS = set(
+    "ltd limited inc incorporated corp corporation company co plc ag sa nv se spa gmbh llc lp bv pty oy oyj ab asa "
+    "tbk kk group holdings holding mining minerals resources metals materials energy chemicals chemical technologies "
+    "industries partners capital lithium cobalt nickel copper graphite battery batteries motors motor automotive "
+    "steel aluminium alumina fund bank agency authority ministry department office commission council institute "
+    "association administration survey exchange partnership alliance union organization organisation court congress "
+    "parliament tribunal regulator committee university".split()
+)
+_INSTITUTION_OPENERS = {"ministry", "department", "authority", "office", "agency", "bureau", "commission", "council",
+                        "institute", "organization", "organisation", "state", "government"}
+_VERBS_AFTER = set("said says announced agreed signed will would has have had is was are were plans expects reported "
+                   "added noted told acquired owns operates produces supplies holds bought sold invested formed "
+                   "completed began started opened".split())
+_CUES_BEFORE = set("company group firm miner miners producer producers maker makers developer refiner recycler "
+                   "carmaker automaker partner partners shareholder subsidiary unit venture operator owner buyer "
+                   "seller supplier customer customers state-owned listed rival peer trader investor lender insurer "
+                   "merger acquisition takeover including".split())
+_CUES_AFTER = {"group", "unit", "subsidiary", "division", "arm"}
+
+
+@Language.factory("cm_org_evidence", requires=["doc._.mentions", "doc._.facts"], assigns=["doc._.mentions"])
+def make_org_evidence(nlp: Language, name: str) -> OrganisationEvidence:
+    return OrganisationEvidence()
+
+
+class OrganisationEvidence:
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = list(doc._.mentions or [])
+        candidates = [m for m in mentions if m.type == ORG and m.iri is None]
+        if not candidates:
+            return doc
+        counts: dict[str, int] = {}
+        for m in candidates:
+            counts[m.name] = counts.get(m.name, 0) + 1
+        in_facts = {f.subject.name for f in doc._.facts or []} | {f.object.name for f in doc._.facts or []}
+        evident = {name for name, n in counts.items() if n > 1 or name in in_facts or _shaped(name)}
+        for m in candidates:
+            if m.name not in evident and _context(doc, m.start_char, m.end_char):
+                evident.add(m.name)
+        # "Orbis Energy Solution and Cobalt Ridge Holdings signed": an item of a list of organisations is one too
+        organisations = sorted((m for m in mentions if m.type == ORG and (m.iri or m.name in evident)),
+                               key=lambda m: m.start_char)
+        for m in candidates:
+            if m.name not in evident and any(_listed_together(doc, m, other) for other in organisations):
+                evident.add(m.name)
+        doc._.mentions = [m for m in mentions if not (m.type == ORG and m.iri is None and m.name not in evident)]
+        return doc
+
+
+def _listed_together(doc: Doc, a, b) -> bool:
+    first, second = (a, b) if a.start_char < b.start_char else (b, a)
+    between = doc.text[first.end_char:second.start_char].strip()
+    return between in {"and", ",", "&", ", and"}
+
+
+def _shaped(name: str) -> bool:
+    words = name.replace(",", " ").replace(".", " ").split()
+    return bool(words) and (name.replace(".", "").replace("-", "").isupper()
+                            or words[-1].lower() in _COMPANY_ENDINGS or words[0].lower() in _INSTITUTION_OPENERS)
+
+
+def _context(doc: Doc, start_char: int, end_char: int) -> bool:
+    span = doc.char_span(start_char, end_char, alignment_mode="expand")
+    if span is None:
+        return False
+    after = doc[span.end:span.end + 3]
+    before = [t.lower_ for t in doc[max(span.sent.start, span.start - 3):span.start]]
+    if len(after) and after[0].text == "(":
+        return True  # "Khanij Bidesh India Ltd. (KABIL)"
+    if len(after) and after[0].lower_ in {"'s", "\u2019s"} and len(after) > 1 \
+            and after[1].lower_ in _CUES_BEFORE | {"shares", "stake", "chief", "board", "plant", "mine", "project"}:
+        return True
+    if len(after) and (after[0].lower_ in _VERBS_AFTER | _CUES_AFTER
+                       or (after[0].text == "," and span.start == span.sent.start)):
+        return True
+    return bool(_CUES_BEFORE.intersection(before))
