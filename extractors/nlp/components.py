@@ -1108,7 +1108,9 @@ class _Sentence:
         """The facility before the trigger (else after it) makes or treats the minerals after it (else the nearest
         before): "from X" is feedstock (PROCESSES), "into X" output (PRODUCES), as in "converts spodumene
         concentrate into lithium hydroxide"; a mineral "from <mine>" is that mine's product."""
-        facilities = self._of({FAC}, before=index)
+        # the facility that makes it stands in the same clause, not far back ("..., and the Kemerton plant produces")
+        facilities = [e for e in self._of({FAC}, before=index)
+                      if index - e.end <= 15 and not self._clause_break(e.end - 1, index)]
         which = next((i for i in range(index - 1, max(self.sent.start, index - 5) - 1, -1)
                       if self.doc[i].lower_ in {"which", "where"}), None)
         if which is not None:  # "the refinery at Kwinana, south of Perth, which is designed to produce"
