@@ -35,7 +35,8 @@ _NOT_NAMES = {
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "q1", "q2", "q3",
     "q4", "h1", "h2", "fy", "following", "according", "since", "while", "when", "if", "both", "all",
     "each", "first", "new", "one", "two", "three", "phase", "stage", "government", "state", "group", "said",
-    "mou", "jv", "memorandum", "hpal", "ev", "evs", "esg", "ira", "fid", "lce", "train", "cam",
+    "mou", "jv", "memorandum", "hpal", "ev", "evs", "esg", "ira", "fid", "lce", "train", "cam", "gwh", "mwh", "gw",
+    "mw", "twh", "construction", "about",
 }
 # Legal forms: a name made of these alone is the tail of a name cut at a comma ("Co., Ltd."), not a name.
 _LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.", "co", "co.", "llc", "ag", "sa", "nv",
@@ -65,6 +66,7 @@ _TITLE_WORDS = {"Minister", "President", "Secretary", "Ambassador", "Representat
 # Words that follow a name as its verb ("Meridian said"): a capitalised word before them is a name, not an adjective.
 _NAME_VERBS = set("said says has have had will would is was are were announced agreed signed plans expects reported "
                   "added noted told".split())
+_AREA_NAMES = {"Province", "State", "Region", "County", "District", "Prefecture", "Territory", "Oblast", "Regency"}
 _AREA_WORDS = {"area", "region", "province", "district", "county", "state", "basin", "belt", "prefecture",
                "regency", "department", "municipality"}
 _COMPASS = {"North", "South", "East", "West", "Central", "Northern", "Southern", "Eastern", "Western", "Northeast",
@@ -276,6 +278,10 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
     spans = sorted([*ents, *candidates], key=lambda e: e.start)
     out: list[Span] = []
     for span in spans:
+        if out and out[-1].end == span.start and len(span) == 1 and span.text in _AREA_NAMES \
+                and out[-1].label_ in {LOC, FAC, ORG} and out[-1].sent == span.sent:
+            out[-1] = Span(doc, out[-1].start, span.end, label=LOC, span_id="candidate")  # "Fujian Province"
+            continue
         if out and out[-1].end == span.start and out[-1].label_ == ORG and span.label_ == MIN \
                 and not (out[-1].ent_id_ or out[-1].id_).startswith("http") and span.text[:1].isupper() \
                 and span.end < len(doc) and (doc[span.end].text[:1].isupper() or doc[span.end].text == "(") \
@@ -977,8 +983,9 @@ class _Sentence:
             subjects = [self.topic]
         if relation == "SUPPLIES":
             target = self._word_after(index, {"to", "with"})
-            objects = (self._of(object_types, after=target) if target is not None else []) or \
-                self._of(object_types, after=index)
+            right_after = [e for e in self._of(object_types, after=index) if e.start - index <= 2]
+            objects = right_after or (self._of(object_types, after=target) if target is not None else []) or \
+                self._of(object_types, after=index)  # "supply General Motors with cathode", "supply X to Y"
         else:
             objects = self._of(object_types, after=index)
         if relation == "OWNS" and self.words[index - self.sent.start] in _HOLDER_NOUNS:

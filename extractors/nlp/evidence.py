@@ -25,9 +25,9 @@ _COMPANY_ENDINGS = set(
 )
 _INSTITUTION_OPENERS = {"ministry", "department", "authority", "office", "agency", "bureau", "commission", "council",
                         "institute", "organization", "organisation", "state", "government"}
-_VERBS_AFTER = set("said says announced agreed signed will would has have had is was are were plans expects reported "
-                   "added noted told acquired owns operates produces supplies holds bought sold invested formed "
-                   "completed began started opened".split())
+# Verbs only an actor takes ("X said"); not copulas or auxiliaries, which any noun takes ("Construction is ...").
+_VERBS_AFTER = set("said says announced agreed signed plans expects reported added noted told acquired owns operates "
+                   "produces supplies holds bought sold invested formed completed began started opened".split())
 _CUES_BEFORE = set("company group firm miner miners producer producers maker makers developer refiner recycler "
                    "carmaker automaker partner partners shareholder subsidiary unit venture operator owner buyer "
                    "seller supplier customer customers state-owned listed rival peer trader investor lender insurer "

@@ -90,6 +90,8 @@ class Sites:
                 continue
             preposition = doc[token.i + 1]
             place = by_start.get(token.i + 2)
+            if place is None and doc[token.i + 2].lower_ == "the":  # "the largest cathode plant in the United States"
+                place = by_start.get(token.i + 3)
             if preposition.lower_ not in _PLACE_PREPOSITIONS or place is None or place.label_ != LOC \
                     or preposition.sent != place.sent:
                 continue
