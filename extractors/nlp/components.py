@@ -105,6 +105,7 @@ class CandidateNames:
         taken = {i for ent in [*doc.ents, *datelines] for i in range(ent.start, ent.end)}
         lower_words = {t.lower_ for t in doc if t.is_lower}
         for sent in doc.sents:
+            title_case = _title_case(sent)
             i = sent.start
             while i < sent.end:
                 if i in taken or not self._name_token(doc, i) or self._common_opener(doc, sent, i, lower_words):
@@ -127,6 +128,9 @@ class CandidateNames:
                         j += 2
                     else:
                         break
+                if title_case and doc[i:j].text not in doc.text[:sent.start_char] + doc.text[sent.end_char:]:
+                    i = j  # a title-case headline capitalises every word: only names the text repeats are names
+                    continue
                 if self._keep(doc, sent, i, j):
                     label = LOC if self._place_context(doc, sent, i, j) else ORG
                     # "in Jammu and Kashmir": a name joined by "and" to a place just found is a place too
@@ -250,6 +254,12 @@ class CandidateNames:
                              "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
         text = doc[start:end].text
         return len(text) > 2 or (len(text) == 2 and (text.isupper() or any(c.isdigit() for c in text)))  # LG, G7
+
+
+def _title_case(sent: Span) -> bool:
+    """A headline or heading written in title case ("Arcadium Lithium Completes Merger With Allkem")."""
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and sum(t.text[:1].isupper() for t in words) >= 0.8 * len(words)
 
 
 def _in_title(doc: Doc, sent: Span, end: int) -> bool:
@@ -642,7 +652,7 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
     "OWNS": {"active": _forms("own owns owning owner acquire acquires acquired acquiring acquisition buy buys bought "
                               "buying purchase purchases purchased purchasing takeover stake stakes interest hold "
                               "holds held holding shareholder retain retains retained ownership invest invests "
-                              "invested investing investment"), "passive": ["owned"],
+                              "invested investing investment"), "passive": ["owned", "controlled"],
              "inverse": ["subsidiary", "unit"],
              "sale": _forms("sell sells sold selling sale divest divests divested divesting")},
     "PRODUCES": {"active": _forms("produce produces produced producing production output outputs mine mines mined "
