@@ -54,6 +54,15 @@ class ParagraphBreaks:
         return doc
 
 
+_CONTINENTS = {"Europe", "Asia", "Africa", "North America", "South America", "Latin America", "Oceania", "Australasia",
+               "the Americas", "Southeast Asia", "Middle East"}
+
+
+def _wide(place: Span) -> bool:
+    """A country or a continent: "the first plant in Europe" names no site."""
+    return "/id/country/" in (place.ent_id_ or place.id_) or place.text in _CONTINENTS
+
+
 def _as_place(doc: Doc, ent: Span) -> Span:
     """"in Harjavalta, Finland": a one-word name between "in"/"near" and ", <place>" is a place here, even when the
     graph also knows a facility or the text a company by that name."""
@@ -93,7 +102,7 @@ class Sites:
             if place is None and doc[token.i + 2].lower_ == "the":  # "the largest cathode plant in the United States"
                 place = by_start.get(token.i + 3)
             if preposition.lower_ not in _PLACE_PREPOSITIONS or place is None or place.label_ != LOC \
-                    or preposition.sent != place.sent:
+                    or preposition.sent != place.sent or _wide(place):
                 continue
             start = token.i
             while start > token.sent.start:
