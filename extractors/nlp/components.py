@@ -1541,8 +1541,7 @@ class _Sentence:
                                  and ent.start <= q.start < ent.end), None)
             producing = any(rel in {"PRODUCES", "PROCESSES"} for _, rel, _ in self.triggers) \
                 or not _OUTPUT_CUES.isdisjoint(self.words)
-            mine = ent[-1].lower_ in _SITE_KINDS | {"mines", "projects"}
-            if capacity is None and not producing and not mine:
+            if capacity is None and not producing:
                 continue  # a plant's name alone ("operates the Kemerton lithium hydroxide plant") states no output
             attributes: dict = {}
             if capacity is not None:
