@@ -294,7 +294,8 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
             continue
         if out and out[-1].end == span.start and out[-1].label_ == ORG and span.label_ == MIN \
                 and not (out[-1].ent_id_ or out[-1].id_).startswith("http") and span.text[:1].isupper() \
-                and span.end < len(doc) and (doc[span.end].text[:1].isupper() or doc[span.end].text == "(") \
+                and span.end < len(doc) and (doc[span.end].text[:1].isupper() or doc[span.end].text == "("
+                                             or all(t.text[:1].isupper() for t in span)) \
                 and doc[span.end].sent == span.sent:
             out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=out[-1].ent_id_ or out[-1].id_)
             continue  # "PT Borneo Alumina Indonesia": a capitalised mineral word inside a company's name
@@ -861,7 +862,7 @@ class _Sentence:
             if ent.start >= out[-1].end and ent.label_ == first.label_:
                 gap = [t for t in self.doc[out[-1].end:ent.start] if t.i not in places]
                 if len(gap) <= 4 and all(t.lower_ in {",", "and", "or", "as", "well", "the", "&", "in", "at", "near",
-                                                      "-", "/"} for t in gap):
+                                                      "-", "/", "\u2013", "\u2014", ":"} for t in gap):
                     out.append(ent)
                 elif ent.start > out[-1].end:
                     break
@@ -935,7 +936,7 @@ class _Sentence:
             yield from self._partners(index)
             return
         if relation == "EXPORT_RESTRICTION":
-            countries = self._of({LOC}, before=index) or self._of({LOC}, after=index)
+            countries = self._of({LOC}, before=index) or self._of({LOC}, after=index) or self._country_so_far()
             minerals = self._of({MIN}, after=index) or self._of({MIN}, before=index)
             if countries and minerals:
                 for mineral in self._coordinated(minerals[0] if minerals[0].start > index else minerals[-1]):
@@ -1062,6 +1063,13 @@ class _Sentence:
         if self.doc[i].text == ",":
             return next((e for e in self.ents if e.label_ == ORG and e.end == i), None)
         return None
+
+    def _country_so_far(self) -> list[Span]:
+        """"Effective 4 April 2025, exports of samarium ... require a licence from MOFCOM": the country the text
+        last named, when the sentence names none."""
+        earlier = [e for e in self.doc.ents if e.label_ == LOC and e.end <= self.sent.start
+                   and "/id/country/" in (e.ent_id_ or e.id_)]
+        return earlier[-1:]
 
     def _possessor_before(self, index: int) -> Span | None:
         """"Northvolt's (largest) shareholder": the organisation whose holder the trigger names."""
