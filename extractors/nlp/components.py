@@ -66,6 +66,7 @@ _TITLE_WORDS = {"Minister", "President", "Secretary", "Ambassador", "Representat
 # Words that follow a name as its verb ("Meridian said"): a capitalised word before them is a name, not an adjective.
 _NAME_VERBS = set("said says has have had will would is was are were announced agreed signed plans expects reported "
                   "added noted told".split())
+_PLACE_ADJECTIVE_TAILS = {"listed", "based", "headquartered", "registered", "owned", "backed", "focused", "born"}
 _AREA_NAMES = {"Province", "State", "Region", "County", "District", "Prefecture", "Territory", "Oblast", "Regency"}
 _AREA_WORDS = {"area", "region", "province", "district", "county", "state", "basin", "belt", "prefecture",
                "regency", "department", "municipality"}
@@ -174,8 +175,9 @@ class CandidateNames:
         before = doc[start - 1].lower_ if start > sent.start else ""
         if before in {"near", "outside"}:
             return True
-        if end < sent.end and doc[end].lower_ in _AREA_WORDS and before in {"the", "in"}:
-            return True  # "in the Kaustinen area", "in Lualaba province"
+        if end < sent.end and doc[end].lower_ in _AREA_WORDS and (before in {"the", "in", ","}
+                                                                  or doc[end].lower_ in {"province", "district"}):
+            return True  # "in the Kaustinen area", "in Lualaba province", "Buhera district, Manicaland province"
         if before == "of" and start >= sent.start + 2 and doc[start - 2].lower_ in _AREA_WORDS | {"port", "city",
                                                                                                  "town", "village"}:
             return True  # "the Reasi district of Jammu", "the port of Quebec City"
@@ -243,6 +245,8 @@ class CandidateNames:
             return False
         if words <= _LEGAL_FORMS:
             return False
+        if end + 1 < sent.end and doc[end].text == "-" and doc[end + 1].lower_ in _PLACE_ADJECTIVE_TAILS:
+            return False  # "the Shenzhen-listed company", "a Massachusetts-based recycler"
         if doc[end - 1].lower_ in _DOCUMENT_WORDS or _in_title(doc, sent, end):
             return False  # "Inflation Reduction Act"; "Climate, Critical Minerals and ... Compact"
         if start == sent.start and end - start == 1 and not doc[start].is_upper:
@@ -615,6 +619,8 @@ class Mentions:
                     words.pop()
                 sites.setdefault(" ".join(words), m)
                 sites.setdefault(m.text, m)
+                if m.type == LOC:
+                    sites.setdefault(m.name, m)  # the dateline "HARARE" is named "Harare"
         for n, mention in enumerate(out):
             if mention.type != ORG or mention.iri:
                 continue
@@ -1000,6 +1006,15 @@ class _Sentence:
         else:
             objects = self._of(object_types, after=index)
         if relation == "OWNS" and self.words[index - self.sent.start] in _HOLDER_NOUNS:
+            whose = next((i for i in range(index - 1, max(self.sent.start, index - 4) - 1, -1)
+                          if self.doc[i].lower_ == "whose"), None)
+            if whose is not None:  # "MMG, whose largest shareholder is China Minmetals"
+                owned = self._antecedent_of(whose)
+                owners = [e for e in self._of({ORG}, after=index) if e.start - index <= 3]
+                if owned is not None and owners:
+                    self.owned = owned
+                    yield owners[0], owned, 0.6
+                return
             owned = self._possessor_before(index)
             if owned is not None:  # "Volkswagen, Northvolt's largest shareholder"; "GM will become LAC's largest ..."
                 owners = [e for e in self._of(subject_types, before=owned.start) if not self._speaker(e)]
@@ -1099,7 +1114,8 @@ class _Sentence:
     def _stake_sale(self, index: int) -> bool:
         """A sale of equity ("sell a 25% interest in"), not of product."""
         ahead = self.doc[index + 1:min(self.sent.end, index + 8)]
-        return any(t.lower_ in {"stake", "interest", "share", "shares", "holding", "equity"} for t in ahead) \
+        return any(t.lower_ in {"stake", "interest", "share", "shares", "holding", "equity", "business", "assets",
+                                "asset", "operations", "unit", "division", "subsidiary"} for t in ahead) \
             or any(q.label_ == "PERCENT" and index < q.start <= index + 6 for q in self.quantities)
 
     def _relative_antecedent(self, subject: Span) -> Span | None:

@@ -74,6 +74,8 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
                 end = mineral.end
             elif end not in inside and doc[end].is_lower and doc[end].is_alpha and doc[end].lower_ not in _HEAD_NOUNS:
                 end += 1
+            elif end + 2 < len(doc) and doc[end + 1].text == "-" and doc[end + 2].is_lower:
+                end += 3  # "the Shenzhen-listed company"
             else:
                 break
         if end >= len(doc) or end in inside:
