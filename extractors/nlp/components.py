@@ -36,7 +36,8 @@ _NOT_NAMES = {
     "q4", "h1", "h2", "fy", "following", "according", "since", "while", "when", "if", "both", "all",
     "each", "first", "new", "one", "two", "three", "phase", "stage", "government", "state", "group", "said",
     "mou", "jv", "memorandum", "hpal", "ev", "evs", "esg", "ira", "fid", "lce", "train", "cam", "gwh", "mwh", "gw",
-    "mw", "twh", "construction", "about", "second", "third", "fourth", "fifth", "last", "next",
+    "mw", "twh", "construction", "about", "second", "third", "fourth", "fifth", "last", "next", "press", "release",
+    "news", "announcement", "statement", "summary", "outlook", "background", "editors", "forward-looking",
 }
 # Legal forms: a name made of these alone is the tail of a name cut at a comma ("Co., Ltd."), not a name.
 _LEGAL_FORMS = {"limited", "ltd", "ltd.", "inc", "inc.", "plc", "corp", "corp.", "co", "co.", "llc", "ag", "sa", "nv",
