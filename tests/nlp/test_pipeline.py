@@ -194,6 +194,19 @@ def test_cli_json_shape(tmp_path, capsys):
                                       "object": "Kemerton plant", "attributes": {}}]}]
 
 
+def test_cli_ends_with_a_summary_and_reports_what_it_skipped(tmp_path, capsys):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "release-1.txt").write_text("Albemarle Corporation operates the Kemerton plant.", encoding="utf-8")
+    (folder / "README.md").write_text("What this folder holds.", encoding="utf-8")
+    (folder / "slides.pptx").write_bytes(b"PK")
+    assert main(["extract", str(folder), "--store", str(tmp_path / "no-store")]) == 0
+    err = capsys.readouterr().err
+    assert "skipped:" in err and "slides.pptx" in err and "README" not in err
+    assert "1 documents read, 1 skipped; 2 entities (0 linked to the graph, 2 new candidates), 1 candidate facts" \
+        in err
+
+
 def names(nlp, text):
     return {(m["type"], m["name"]) for m in extract_document(nlp, "t", text)["entities"]}
 
