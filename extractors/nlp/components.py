@@ -76,7 +76,7 @@ _COMPASS = {"North", "South", "East", "West", "Central", "Northern", "Southern",
 _PERSON_TITLES = {"representative", "ambassador", "minister", "secretary", "president", "chairman", "chairwoman",
                   "director", "officer", "spokesperson", "spokesman", "spokeswoman", "ceo", "premier", "governor",
                   "senator", "mr", "ms", "mrs", "dr"}
-_CAPITALISED = re.compile(r"^([A-Z][\w&'\-]*|[A-Z]{2,}\w*)$")
+_CAPITALISED = re.compile(r"^([A-Z\u00c0-\u00d6\u00d8-\u00de][\w&'\-]*|[A-Z]{2,}\w*)$")
 # Nationality adjectives and generic plural nouns that open sentences ("Analysts said", "Chinese refiners").
 _DEMONYMS = set("african american asian australian belgian brazilian canadian chilean chinese congolese "
                 "european finnish french german indian indonesian japanese korean malaysian norwegian swedish "
@@ -656,7 +656,7 @@ def _forms(*words: str) -> list[str]:
 
 TRIGGERS: dict[str, dict[str, list[str]]] = {
     "OPERATES": {"active": _forms("operate operates operating operator operators run runs ran running manage "
-                                 "manages managed managing"), "passive": ["operated"]},
+                                 "manages managed managing mines mining"), "passive": ["operated", "mined"]},
     "OWNS": {"active": _forms("own owns owning owner acquire acquires acquired acquiring acquisition buy buys bought "
                               "buying purchase purchases purchased purchasing takeover stake stakes interest hold "
                               "holds held holding shareholder retain retains retained ownership invest invests "
@@ -796,13 +796,57 @@ class Relations:
                 found += sentence.restriction_continued(last_restriction)
             last_restriction = restrictions[-1] if restrictions else None if sentence.has_export else \
                 last_restriction
+            found += sentence.containments()
             for fact in found:
-                key = (fact.subject.name, fact.predicate, fact.object.name)
-                if not _same_name(fact.subject.name, fact.object.name) \
-                        and all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
-                    facts.append(fact)
-        doc._.facts = facts
+                _add(facts, fact)
+        for fact in _site_places(doc, facts):
+            _add(facts, fact)
+        doc._.facts = [f for f in facts if f.predicate != _CONTAINS]
         return doc
+
+
+def _add(facts: list[CandidateFact], fact: CandidateFact) -> None:
+    key = (fact.subject.name, fact.predicate, fact.object.name)
+    if not _same_name(fact.subject.name, fact.object.name) \
+            and all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
+        facts.append(fact)
+
+
+_CONTAINS = "_CONTAINS"  # place -> wider place as the text writes it ("Clarksville, Tennessee"); never output
+
+
+def _site_places(doc: Doc, facts: list[CandidateFact]) -> list[CandidateFact]:
+    """Document-level places of facilities: a facility named after a place the text names ("the Clarksville plant"
+    with "Clarksville" as a place) is located there, and a facility located in a place is also in the places the
+    text says contain it anywhere in the document ("a site in Clarksville, Tennessee" -> Tennessee)."""
+    places = {m.name: m for m in (doc._.mentions or []) if m.type == LOC}
+    wider: dict[str, list[CandidateFact]] = {}
+    for fact in facts:
+        if fact.predicate == _CONTAINS:
+            wider.setdefault(fact.subject.name, []).append(fact)
+    found = [f for f in facts if f.predicate == "LOCATED_IN"]
+    for facility in {m.name: m for m in (doc._.mentions or []) if m.type == FAC}.values():
+        words = facility.name.split()
+        for n in range(len(words) - 1, 0, -1):
+            place = places.get(" ".join(words[:n]))
+            if place is not None and all(w.lower() in _FACILITY_WORDS for w in words[n:]):
+                sentence = next(s for s in doc.sents if s.start_char <= facility.start_char < s.end_char)
+                found.append(CandidateFact(facility, "LOCATED_IN", place, {}, evidence=sentence.text,
+                                           start_char=sentence.start_char, end_char=sentence.end_char,
+                                           confidence=0.45))
+                break
+    out, seen = [], set()
+    while found:
+        fact = found.pop()
+        out.append(fact)
+        for containment in wider.get(fact.object.name, []):
+            key = (fact.subject.name, containment.object.name)
+            if key not in seen:
+                seen.add(key)
+                found.append(CandidateFact(fact.subject, "LOCATED_IN", containment.object, {},
+                                           evidence=containment.evidence, start_char=containment.start_char,
+                                           end_char=containment.end_char, confidence=0.4))
+    return out
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -1029,8 +1073,10 @@ class _Sentence:
             objects = [e for e in objects if self._cue_before(e.start) != "from" and not self._possessed_share(e)]
             if any(q.label_ in {"MASS", "RATE"} and 0 < q.start - index <= 4 for q in self.quantities):
                 return
+        if relation in {"OWNS", "OPERATES"}:
             relative = self._relative_antecedent(subjects[0]) if subjects else None
-            if relative is not None:  # "the Greenbushes Mine, in which Albemarle holds a 49% interest"
+            # "the Greenbushes Mine, in which Albemarle holds a 49% interest"; "Pilgangoora, which Pilbara operates"
+            if relative is not None and relative.label_ in object_types:
                 objects = [relative]
         if subjects and not objects and relation == "OWNS":
             # "..., with Pilbara Minerals holding 18%": what the sentence's earlier owner owns; else "Y, in which X
@@ -1489,6 +1535,9 @@ class _Sentence:
             confidence = 0.6
             if place is None:
                 place, confidence = self._place_further_on(ent), 0.45
+            if place is None and len(self._coordinated(ent)) > 1:
+                # "the Barro Alto and Codemin ferronickel operations, both in Goiás": the list's place
+                place, confidence = self._place_of_last(self._coordinated(ent)[-1]), 0.45
             while place is not None:
                 yield self._fact(ent, "LOCATED_IN", place, {}, confidence)
                 place = self._wider_place(place)
@@ -1497,6 +1546,25 @@ class _Sentence:
                              and self.doc[e.end].lower_ in {"'s", "’s"}), None)  # noqa: RUF001
             if previous is not None:
                 yield self._fact(ent, "LOCATED_IN", previous, {}, 0.5)
+
+    def containments(self) -> list[CandidateFact]:
+        """Each place followed by the place that contains it ("Debrecen, Hungary"), for ``_site_places``."""
+        out = []
+        for place in self.ents:
+            wider = self._wider_place(place) if place.label_ == LOC else None
+            if wider is not None:
+                out.append(self._fact(place, _CONTAINS, wider, {}, 0.4))
+        return out
+
+    def _place_of_last(self, facility: Span) -> Span | None:
+        i = self._skip_fillers(facility.end)
+        while i < self.sent.end and self.ents_at(i) is None and self.doc[i].lower_ in _FACILITY_WORDS | {
+                ",", "both", "all", "each", "located", "which", "are", "sit", "lie"}:
+            i += 1
+        if i < self.sent.end and self.doc[i].lower_ in {"in", "near", "at"}:
+            i = self._skip_fillers(i + 1)
+            return next((e for e in self.ents if e.start == i and e.label_ == LOC), None)
+        return None
 
     def _place_further_on(self, facility: Span) -> Span | None:
         """"the Silver Peak operation, the only producing lithium brine in the country, in Nevada": a place after

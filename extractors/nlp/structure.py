@@ -82,6 +82,12 @@ def _as_place(doc: Doc, ent: Span) -> Span:
     return Span(doc, ent.start, ent.end, label=LOC, span_id="candidate")
 
 
+def _only_kind(ent: Span, head: int) -> bool:
+    """"a CAM plant in Bécancour": a facility shape made of kind words only ("CAM plant") names no site."""
+    return ent.label_ == FAC and ent.end == head + 1 and not (ent.ent_id_ or ent.id_).startswith("http") \
+        and all(t.lower_ in SITE_MODIFIERS for t in ent[:-1])
+
+
 @Language.factory("cm_sites", requires=["doc.ents", "doc.sents"], assigns=["doc.ents"])
 def make_sites(nlp: Language, name: str) -> Sites:
     return Sites()
@@ -95,7 +101,8 @@ class Sites:
         entity_at = {i: e for e in ents for i in range(e.start, e.end)}
         new: list[Span] = []
         for token in doc:
-            if token.lower_ not in SITE_HEADS or token.i in entity_at or token.i + 2 >= len(doc):
+            if token.lower_ not in SITE_HEADS or token.i + 2 >= len(doc) or (
+                    token.i in entity_at and not _only_kind(entity_at[token.i], token.i)):
                 continue
             preposition = doc[token.i + 1]
             place = by_start.get(token.i + 2)
@@ -110,7 +117,7 @@ class Sites:
                 inside = entity_at.get(start - 1)
                 if inside is not None and inside.label_ == MIN:
                     start = inside.start
-                elif inside is None and previous.lower_ in SITE_MODIFIERS:
+                elif (inside is None or inside is entity_at.get(token.i)) and previous.lower_ in SITE_MODIFIERS:
                     start -= 1
                 else:
                     break
