@@ -979,6 +979,8 @@ class _Sentence:
     def _roles(self, index: int, relation: str, mode: str):
         subject_types, object_types = _SIGNATURES[relation]
         by = self._word_after(index, {"by"}) if mode in {"passive", "active", "inverse"} else None
+        if by is not None and any(index < i < by for i, _, _ in self.triggers):
+            by = None  # "Bikita Minerals, which Sinomine owns, and the Sabi Star mine is run by Chengxin"
         by_subjects = self._of(subject_types, after=by) if by is not None else []
         if len(by_subjects) > 1 and by_subjects[0].end < self.sent.end \
                 and self.doc[by_subjects[0].end].lower_ in {"'s", "’s"}:  # noqa: RUF001
@@ -1026,7 +1028,8 @@ class _Sentence:
                 objects = self._of(object_types, after=comma)[:1] if comma is not None else []
             if objects:
                 # "owned 50:50 by Wesfarmers and SQM", "owned 51% by Tianqi and 49% by IGO"
-                later = [e for e in by_subjects[1:] if self.doc[e.start - 1].lower_ == "by"]
+                later = [e for e in by_subjects[1:] if self.doc[e.start - 1].lower_ == "by"
+                         and not any(by_subjects[0].end <= i < e.start for i, _, _ in self.triggers)]
                 for subject in [*self._coordinated(by_subjects[0]), *later]:
                     self.share_before[subject.start] = next(
                         (q for q in self.quantities if q.label_ == "PERCENT" and 0 < subject.start - q.end <= 2), None)
@@ -1104,7 +1107,8 @@ class _Sentence:
         """"Glencore, which operates Kamoto Copper Company and Mutanda Mining": running a company is controlling
         it (OWNS, without a share)."""
         operators = self._of({ORG}, before=index)
-        companies = [e for e in self._of({ORG}, after=index) if e.start - index <= 2]
+        companies = [e for e in self._of({ORG}, after=index) if e.start - index <= 2
+                     and self.doc[index + 1].lower_ != "by"]  # "the mine is run by Chengxin": passive
         if not operators or not companies or self._hedged(operators[0].start, index):
             return
         for company in self._coordinated(companies[0]):
@@ -1179,8 +1183,17 @@ class _Sentence:
         i = which - 1
         if self.doc[i].lower_ in {"in", "of"}:
             i -= 1
+        if self.ents_at(i) is None:  # "LG Energy Solution, the battery maker in which": the apposition's name
+            j = i
+            while j > max(self.sent.start, i - 6) and self.ents_at(j) is None and self.doc[j].text != "," \
+                    and (self.doc[j].is_lower or self.doc[j].text in {"-", "50:50"}):
+                j -= 1
+            if self.doc[j].text == "," and j < i:
+                i = j
         if self.doc[i].text == ",":
             i -= 1
+        if self.doc[i].text == ")" and self.ents_at(i - 1) is not None and self.doc[i - 2].text == "(":
+            i -= 3  # "Kamoto Copper Company (KCC), a joint venture in which"
         found = self.ents_at(i)
         # "Kamoto Copper Company (KCC) near Kolwezi, in which": past the locative and the bracketed abbreviation
         while found is not None and (found.label_ == LOC or self.doc[found.start - 1].lower_ in _LOCATIVES

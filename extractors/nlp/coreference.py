@@ -10,6 +10,7 @@ Resolution is deliberately simple and conservative:
 * a facility description ("the plant", "the new refinery", "this mine") refers to the most recent facility of the
   same kind (a mine for "the mine", a plant-like site for "the plant"), else to the most recent facility, within the
   last few sentences;
+* a description right after a name and a comma ("LG Energy Solution, the battery maker in which ...") is that name;
 * "the company", "the group", "the miner" ... refer to the most recent organisation that opened a sentence (the
   topic of the text so far), else the first organisation of the document;
 * "it" after "which", "that" or "said" refers to the first organisation of its sentence;
@@ -87,8 +88,11 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
         span = Span(doc, token.i, end + 1)
         earlier = [(e, m) for e, m in ents if e.end <= token.i
                    and sentence_of[token.i] - sentence_of[e.start] <= _MAX_SENTENCES_BACK]
-        target = None
-        if noun in _FACILITY_NOUNS:
+        target = _apposed(doc, token.i, ents, label={FAC} if noun in _FACILITY_NOUNS else {ORG})
+        label = FAC if noun in _FACILITY_NOUNS else ORG
+        if target is not None:
+            pass
+        elif noun in _FACILITY_NOUNS:
             facilities = [m for e, m in earlier if e.label_ == FAC]
             wanted = _FACILITY_NOUNS[noun]
             same_kind = [m for m in facilities if _kind(m) == wanted]
@@ -110,6 +114,13 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
         if target is not None:
             out.append((Span(doc, span.start, span.end, label=label), target))
     return out
+
+
+def _apposed(doc: Doc, start: int, ents: list[tuple[Span, EntityMention]], label: set[str]) -> EntityMention | None:
+    """"LG Energy Solution, the battery maker in which ...": a description right after "<name>," is that name."""
+    if start < 2 or doc[start - 1].text != "," or doc[start].lower_ != "the":
+        return None
+    return next((m for e, m in ents if e.end == start - 1 and e.label_ in label), None)
 
 
 def _topic(ents: list[tuple[Span, EntityMention]], before: int) -> EntityMention | None:

@@ -2,11 +2,12 @@
 
 Candidate organisations come from capitalised runs no pattern matched (``cm_names``), and capitalised prose has many
 that are not organisations (programme names, people, places we do not know, headline words). A candidate that the
-graph does not know is kept when the text treats it as an organisation at least once: it is mentioned twice, takes
-part in a fact, looks like a company or an institution by its own words ("... Resources", "... Ltd", "Ministry of
-..."), is an acronym, is introduced with an abbreviation in brackets, or stands next to a word that only an
-organisation takes ("X said", "the miner X", "state-owned X", "X's subsidiary"). Dropped candidates leave the
-entity list only; facts were made before this step and keep theirs.
+graph does not know is kept when the text treats it as an organisation at least once: it is mentioned twice or takes
+part in a fact (unless every word of it is one the text also writes in lower case), looks like a company or an
+institution by its own words ("... Resources", "... Ltd", "Ministry of ..."), is an acronym, is introduced with an
+abbreviation in brackets or described by an apposition ("X, the state's export credit agency"), or stands next to a
+word that only an organisation takes ("X said", "the miner X", "state-owned X", "X's subsidiary"). Dropped candidates
+leave the entity list only; facts were made before this step and keep theirs.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class OrganisationEvidence:
         for m in candidates:
             counts[m.name] = counts.get(m.name, 0) + 1
         in_facts = {f.subject.name for f in doc._.facts or []} | {f.object.name for f in doc._.facts or []}
-        evident = {name for name, n in counts.items() if n > 1 or name in in_facts or _shaped(name)}
+        lower_words = {t.lower_ for t in doc if t.is_lower}
+        evident = {name for name, n in counts.items() if _shaped(name)
+                   or ((n > 1 or name in in_facts) and not _common_words(name, lower_words))}
         for m in candidates:
             if m.name not in evident and _context(doc, m.start_char, m.end_char):
                 evident.add(m.name)
@@ -68,6 +71,14 @@ def _listed_together(doc: Doc, a, b) -> bool:
     first, second = (a, b) if a.start_char < b.start_char else (b, a)
     between = doc.text[first.end_char:second.start_char].strip()
     return between in {"and", ",", "&", ", and"}
+
+
+def _common_words(name: str, lower_words: set[str]) -> bool:
+    """"Hub", "Strategic Projects": every word is one the text also writes in lower case, so a capitalised use is
+    a heading or an emphasis more often than a name; such a candidate needs a context that only names take."""
+    words = name.lower().split()
+    return not name.isupper() and all(w in lower_words or w.rstrip("s") in lower_words or f"{w}s" in lower_words
+                                      for w in words)
 
 
 def _shaped(name: str) -> bool:
@@ -90,4 +101,8 @@ def _context(doc: Doc, start_char: int, end_char: int) -> bool:
     if len(after) and (after[0].lower_ in _VERBS_AFTER | _CUES_AFTER
                        or (after[0].text == "," and span.start == span.sent.start)):
         return True
+    if len(after) > 1 and after[0].text == "," and after[1].lower_ in {"the", "a", "an", "its"}:
+        apposition = {t.lower_ for t in doc[span.end + 2:min(span.sent.end, span.end + 7)]}
+        if apposition & (_CUES_BEFORE | _COMPANY_ENDINGS):
+            return True  # "Export Finance Australia, the government's export credit agency"
     return bool(_CUES_BEFORE.intersection(before))
