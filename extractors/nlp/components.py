@@ -174,8 +174,9 @@ class CandidateNames:
         """A name after "near"/"outside", or after "in"/"at" and followed by ", <place>" or "in <place>" ("a plant
         in Fort Worth, Texas", "near Bunbury in Western Australia"), is a place."""
         before = doc[start - 1].lower_ if start > sent.start else ""
-        if before in {"near", "outside"}:
-            return True
+        possessive = end < sent.end and doc[end].lower_ in {"'s", "\u2019s", "'"}
+        if before in {"near", "outside"} and not possessive:
+            return True  # not "near CMOC's Tenke Fungurume mine"
         if end < sent.end and doc[end].lower_ in _AREA_WORDS and (before in {"the", "in", ","}
                                                                   or doc[end].lower_ in {"province", "district"}):
             return True  # "in the Kaustinen area", "in Lualaba province", "Buhera district, Manicaland province"
@@ -690,10 +691,11 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
                     "previously formerly "
                     "mulling weighing exploring explore explores talks discussions rumoured rumored rumour rumours "
                     "rumor rumors reportedly speculation speculated potential potentially possible possibly denied "
-                    "denies deny unlikely if whether hopes hope"))
+                    "denies deny unlikely if whether hopes hope abandoned abandons abandon withdrew withdraws "
+                    "withdrawn terminated terminates scrapped cancelled canceled"))
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
-                        "rumoured rumored proposed considering"))
+                        "rumoured rumored proposed proposal considering"))
 _HOLDER_NOUNS = {"shareholder", "owner", "parent", "investor", "stakeholder"}
 _STAKE_NOUNS = {"stake", "stakes", "interest", "holding", "shares"}
 _REPORTING = set(_forms("said says added noted told stated reported confirmed"))
@@ -807,6 +809,9 @@ class Relations:
 
 def _add(facts: list[CandidateFact], fact: CandidateFact) -> None:
     key = (fact.subject.name, fact.predicate, fact.object.name)
+    subject_types, object_types = _SIGNATURES.get(fact.predicate, ({fact.subject.type}, {fact.object.type}))
+    if fact.subject.type not in subject_types or fact.object.type not in object_types:
+        return  # a name the document resolved to another kind of entity ("Berlin" the city, not a company)
     if not _same_name(fact.subject.name, fact.object.name) \
             and all((f.subject.name, f.predicate, f.object.name) != key for f in facts):
         facts.append(fact)
@@ -867,6 +872,7 @@ class _Sentence:
         self.doc, self.sent, self.ents, self.mentions, self.quantities = doc, sent, ents, mentions, quantities
         self.topic = topic  # the organisation the text is about so far (see _topic)
         self.owned: Span | None = None  # what the sentence's last ownership fact was about
+        self.supplied: tuple[Span, Span] | None = None  # the sentence's last seller and buyer
         self.share_before: dict[int, Span | None] = {}  # "75% by Sayona": an owner's own percentage, by its start
         # a trigger may sit inside a reference ("the joint venture formed by"), not inside a name
         inside = {i for e in ents if e.start not in references for i in range(e.start, e.end)}
@@ -953,6 +959,10 @@ class _Sentence:
                 continue  # "a supply agreement", "a sale agreement" are not partnerships
             if relation == "SUPPLIES" and index + 1 < self.sent.end and self.doc[index + 1].lower_ == "with":
                 relation = "PROCESSES"  # "Kemerton is supplied with spodumene concentrate from the Greenbushes Mine"
+            source = self._word_after(index, {"from"}, limit=5) if relation == "SUPPLIES" else None
+            if source is not None and self._word_after(source, {"to"}) is None \
+                    and self.words[index - self.sent.start] in {"supply", "supplies"}:
+                mode = "buy"  # "Ford secures lithium hydroxide supply from Albemarle"
             if relation in {"PRODUCES", "PROCESSES"}:
                 yield from self._outputs(index, relation)
                 continue
@@ -1046,6 +1056,9 @@ class _Sentence:
             return  # "Umicore said the Nysa plant would operate at reduced rates": the plant is the subject
         if relation == "SUPPLIES" and not subjects and self.topic is not None:
             subjects = [self.topic]
+        if relation == "SUPPLIES" and subjects and self.supplied is not None and self.doc[index - 1].lower_ == "to" \
+                and subjects[0].start == self.supplied[1].start:
+            subjects = [self.supplied[0]]  # "to supply GM with ..., and a contract to supply Toyota followed"
         if relation == "SUPPLIES":
             target = self._word_after(index, {"to", "with"})
             right_after = [e for e in self._of(object_types, after=index) if e.start - index <= 2]
@@ -1088,6 +1101,9 @@ class _Sentence:
         if subjects and objects:
             if relation == "OWNS" and objects[0].label_ not in object_types:
                 return
+            if relation == "OWNS" and self.words[index - self.sent.start].startswith("invest") \
+                    and (objects[0].label_ != ORG or self.doc[index + 1].lower_ == "decision"):
+                return  # "will invest EUR 7bn in a plant", "a final investment decision": spending, not equity
             if relation == "OWNS":
                 self.owned = objects[0]
                 together = self._word_after(index, {"together", "jointly", "alongside"}, limit=14)
@@ -1101,6 +1117,8 @@ class _Sentence:
                 if subject.label_ not in subject_types:
                     continue
                 for obj in self._coordinated(objects[0]):
+                    if relation == "SUPPLIES":
+                        self.supplied = (subject, obj)
                     yield subject, obj, 0.7
 
     def _operated_companies(self, index: int):
