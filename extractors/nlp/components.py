@@ -960,7 +960,8 @@ class _Sentence:
             if relation == "SUPPLIES" and index + 1 < self.sent.end and self.doc[index + 1].lower_ == "with":
                 relation = "PROCESSES"  # "Kemerton is supplied with spodumene concentrate from the Greenbushes Mine"
             source = self._word_after(index, {"from"}, limit=5) if relation == "SUPPLIES" else None
-            if source is not None and self._word_after(source, {"to"}) is None \
+            if source is not None and "to" not in self.words[index - self.sent.start:] \
+                    and any(e.start == source + 1 and e.label_ == ORG for e in self.ents) \
                     and self.words[index - self.sent.start] in {"supply", "supplies"}:
                 mode = "buy"  # "Ford secures lithium hydroxide supply from Albemarle"
             if relation in {"PRODUCES", "PROCESSES"}:

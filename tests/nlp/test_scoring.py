@@ -218,11 +218,12 @@ def test_gold_scored_against_itself_is_perfect():
 
 
 def test_corpus_size():
-    names = ("dev", "fresh", "test", "dev2", "heldout", "heldout2", "heldout3")
+    names = ("dev", "fresh", "test", "dev2", "heldout", "heldout2", "heldout3", "heldout4")
     splits = {split: list((CORPUS / split).glob("*.txt")) for split in names}
     texts = [txt for files in splits.values() for txt in files]
     assert len(texts) >= 40
     assert len(splits["heldout"]) >= 10
+    assert len(splits["heldout4"]) >= 20
     for txt in texts:
         assert txt.with_suffix(".json").exists(), txt
     assert len(GOLD_FILES) == len(texts)
