@@ -792,6 +792,7 @@ class Relations:
             sentence = _Sentence(doc, sent, ents, mentions, [q for q in quantities if sent.start <= q.start < sent.end],
                                  topic=_topic(doc, sent), references=reference_starts)
             found = list(sentence.facts())
+            found += sentence.gapped_owners(found)
             found += sentence.joint_owners(found)
             restrictions = [f for f in found if f.predicate == "EXPORT_RESTRICTION"]
             if not restrictions and last_restriction is not None:
@@ -1389,9 +1390,9 @@ class _Sentence:
                 yield owner, named, 0.6
                 return
         between = self._word_after(index, {"between"}, limit=4)
-        by = self._word_after(index, {"by"}, limit=3)  # "the joint venture formed by Ford and SK On"
+        by = self._word_after(index, {"by", "of"}, limit=3)  # "the joint venture formed by Ford and SK On"
         if between is None and by is not None and self.words[index - self.sent.start] in {"venture", "jv"}:
-            between = by
+            between = by  # "a joint venture of Tsingshan and Bintang Delapan"
         if between is not None:
             pair = self._of(types, after=between)[:1]
             group = self._coordinated(pair[0]) if pair else []
@@ -1411,6 +1412,12 @@ class _Sentence:
                     return
         right_start = self._word_after(index, {"with"}, limit=6)
         right = [self._possessed(e) for e in self._of(types, after=right_start)] if right_start is not None else []
+        apposed = self._apposed_to(index) if word in {"venture", "jv"} else None
+        if apposed is not None and right:
+            # "GM builds its cells through Ultium Cells, a joint venture with LG Energy Solution": the venture's other
+            # party is the sentence's subject, not the venture
+            subject = next((e for e in self.ents if e.label_ == ORG and e.end <= apposed.start), None)
+            left = [subject] if subject is not None else left
         if left and right:
             for other in self._coordinated(right[0]):
                 yield left[0], other, 0.7
@@ -1419,6 +1426,40 @@ class _Sentence:
             group = self._coordinated_before(left[0])
             if len(group) >= 2:
                 yield from self._pairs(group, 0.6)
+
+    def _apposed_to(self, index: int) -> Span | None:
+        """The name a description such as ", a 50:50 joint venture" follows."""
+        i = index - 1
+        while i > self.sent.start and self.ents_at(i) is None and (self.doc[i].is_lower or self.doc[i].like_num
+                                                                   or self.doc[i].text in {"50:50", "-"}):
+            i -= 1
+        if i <= self.sent.start or self.doc[i].text != "," or index - i > 5:
+            return None
+        if self.doc[i - 1].text == ")" and i >= 4 and self.doc[i - 3].text == "(":
+            i -= 3  # "Kamoto Copper Company (KCC), a joint venture"
+        return self.ents_at(i - 1)
+
+    def gapped_owners(self, found: list[CandidateFact]) -> list[CandidateFact]:
+        """"Glencore holds 75% and the state miner Gécamines the remaining 25%": the second owner's verb is gapped."""
+        out = []
+        for fact in found:
+            if fact.predicate != "OWNS" or "percentage" not in fact.attributes:
+                continue
+            for ent in self.ents:
+                if ent.label_ != ORG or ent.start_char <= fact.subject.end_char:
+                    continue
+                share = next((q for q in self.quantities if q.label_ == "PERCENT" and 0 <= q.start - ent.end <= 3
+                              and all(t.lower_ in {"the", "remaining", "other", "rest", "balance"}
+                                      for t in self.doc[ent.end:q.start])), None)
+                before = self.doc[max(self.sent.start, ent.start - 4):ent.start]
+                joined = next((t.i for t in before if t.lower_ == "and"), None)
+                if share is None or joined is None or not all(t.is_lower for t in self.doc[joined:ent.start]):
+                    continue
+                out.append(CandidateFact(self._mention(ent), "OWNS", fact.object,
+                                         {"percentage": quantity_of(share).value}, evidence=self.sent.text,
+                                         start_char=self.sent.start_char, end_char=self.sent.end_char,
+                                         confidence=0.5))
+        return out
 
     def _locative(self, ent: Span) -> bool:
         """A place named as where something is: after in/at/near/of/from, or after ", " following another place."""
