@@ -139,6 +139,11 @@ class CandidateNames:
                     if spans and spans[-1].label_ == LOC and spans[-1].end == i - 1 \
                             and doc[i - 1].lower_ in {"and", "&"}:
                         label = LOC
+                    # "in Schwarzheide, Brandenburg, Germany": a name between two places is a place
+                    if spans and spans[-1].label_ == LOC and spans[-1].end == i - 1 and doc[i - 1].text == "," \
+                            and j + 1 < sent.end and doc[j].text == "," \
+                            and any(e.start == j + 1 and e.label_ == LOC for e in doc.ents):
+                        label = LOC
                     spans.append(Span(doc, i, j, label=label, span_id="candidate"))
                 i = j
         kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)
@@ -1053,6 +1058,8 @@ class _Sentence:
         subjects = [e for e in self._of(subject_types, before=index)
                     if not (e.end < self.sent.end and self.doc[e.end].lower_ in _DEAL_NOUNS)
                     and not self._possessed_share(e) and not self._speaker(e)]
+        if subjects:
+            subjects = [self._outside_relative(subjects[0], index), *subjects[1:]]
         if relation == "OPERATES" and subjects and self._of({FAC}, before=index) \
                 and self._of({FAC}, before=index)[0].start > subjects[0].end:
             return  # "Umicore said the Nysa plant would operate at reduced rates": the plant is the subject
@@ -1081,6 +1088,13 @@ class _Sentence:
             owned = self._possessor_before(index)
             if owned is not None:  # "Volkswagen, Northvolt's largest shareholder"; "GM will become LAC's largest ..."
                 owners = [e for e in self._of(subject_types, before=owned.start) if not self._speaker(e)]
+                if not owners and index + 1 < self.sent.end and self.doc[index + 1].lower_ in {"are", "is",
+                                                                                               "include"}:
+                    # "KABIL's shareholders are NALCO, Hindustan Copper and MECL"
+                    after = [e for e in self._of(subject_types, after=index) if e.start - index <= 3]
+                    owners = self._coordinated(after[0]) if after else []
+                    for owner in owners[1:]:
+                        yield owner, owned, 0.6
                 if owners:
                     self.owned = owned
                     yield owners[0], owned, 0.6
@@ -1188,6 +1202,20 @@ class _Sentence:
         return any(t.lower_ in {"stake", "interest", "share", "shares", "holding", "equity", "business", "assets",
                                 "asset", "operations", "unit", "division", "subsidiary"} for t in ahead) \
             or any(q.label_ == "PERCENT" and index < q.start <= index + 6 for q in self.quantities)
+
+    def _outside_relative(self, candidate: Span, index: int) -> Span:
+        """"Ganfeng, which acquired the project from ILC, also holds an interest in": the subject of the trigger
+        is the name before the closed relative clause, not a party inside it."""
+        commas = [i for i in range(candidate.end, index) if self.doc[i].text == ","]
+        if not commas:
+            return candidate
+        for w in range(candidate.start - 1, max(self.sent.start, candidate.start - 15), -1):
+            if self.doc[w].text == ",":
+                return candidate
+            if self.doc[w].lower_ in {"which", "who"} and self.doc[w - 1].text == ",":
+                antecedent = self.ents_at(w - 2)
+                return antecedent if antecedent is not None and antecedent.label_ == candidate.label_ else candidate
+        return candidate
 
     def _relative_antecedent(self, subject: Span) -> Span | None:
         """For a subject right after "in which" / "of which" / "which" ("Y, in which X holds"; "Y, which it owns"), the
@@ -1687,9 +1715,18 @@ class _Sentence:
         return wider
 
     def _list_follows(self, place: Span) -> bool:
-        """``place`` is an item of a list ("in Ontario, New York, Arizona and Alabama"), not a containing place."""
-        return place.end < self.sent.end and self.doc[place.end].lower_ in {",", "and", "or"} \
-            and any(e.start in {place.end + 1, place.end + 2} and e.label_ == LOC for e in self.ents)
+        """``place`` is an item of a list ("in Ontario, New York, Arizona and Alabama"), not a containing place
+        ("in Schwarzheide, Brandenburg, Germany" has no "and")."""
+        current = place
+        while current.end < self.sent.end and self.doc[current.end].lower_ in {",", "and", "or"}:
+            following = next((e for e in self.ents if e.start in {current.end + 1, current.end + 2}
+                              and e.label_ == LOC), None)
+            if following is None:
+                return False
+            if any(t.lower_ in {"and", "or"} for t in self.doc[current.end:following.start]):
+                return True
+            current = following
+        return False
 
     def _named_products(self):
         """A facility named after its product makes it ("the Kemerton lithium hydroxide plant": PRODUCES Lithium
