@@ -50,6 +50,7 @@ _INSTITUTION_JOINERS = {"of", "for", "the"}
 _INSTITUTIONS = {"Ministry", "Department", "Authority", "Organization", "Organisation", "Agency", "Office", "Bureau",
                  "Institute", "Council", "Commission", "Bank", "Fund", "Association", "Board", "Administration",
                  "Corporation", "Society", "Academy", "University", "Federation", "Union", "Government", "Secretariat"}
+_INSTITUTION_HEADS = {"Survey", "Committee", "Court", "Parliament", "Ministry", "Department"}
 _NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
@@ -130,6 +131,8 @@ class CandidateNames:
                         j += 2
                     else:
                         break
+                if any(t.text in _INSTITUTIONS | _INSTITUTION_HEADS for t in doc[i:j]):
+                    j = self._institution_end(doc, sent, j)
                 if title_case and doc[i:j].text not in doc.text[:sent.start_char] + doc.text[sent.end_char:]:
                     i = j  # a title-case headline capitalises every word: only names the text repeats are names
                     continue
@@ -146,6 +149,14 @@ class CandidateNames:
                         label = LOC
                     spans.append(Span(doc, i, j, label=label, span_id="candidate"))
                 i = j
+        ents = []
+        for ent in doc.ents:  # a government shape cut before its list's last item: "Department of Industry, Science"
+            end = self._institution_end(doc, ent.sent, ent.end, listed="," in ent.text) \
+                if (ent.ent_id_ or ent.id_) == "shape:government" else ent.end
+            free = all(not (e.start < end and ent.end <= e.start) for e in [*doc.ents, *spans])
+            ents.append(Span(doc, ent.start, end, label=ent.label_, span_id=ent.ent_id_ or ent.id_)
+                        if end > ent.end and free else ent)
+        doc.ents = ents
         kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)
                 and not (ent.label_ == FAC and ent[0].lower_ in _DEMONYMS)  # "the Malaysian plant" names no site
                 and not (ent.label_ == MIN and doc[ent.end:ent.end + 2].text.lower() in {"-ion", "- ion"})]
@@ -153,6 +164,26 @@ class CandidateNames:
         if ents != list(doc.ents):
             doc.ents = filter_spans(ents)
         return doc
+
+    def _institution_end(self, doc: Doc, sent: Span, j: int, listed: bool = False) -> int:
+        """An institution's name runs on over "of <country>" ("Geological Survey of India") and over a list that ends
+        in "and" ("Department of Industry, Science and Resources"; "Ministry of Economy, Trade and Industry")."""
+        if j + 1 < sent.end and doc[j].lower_ == "of":
+            k = j + 1 + (doc[j + 1].lower_ == "the")
+            place = next((e for e in doc.ents if e.start == k and e.label_ == LOC), None)
+            if place is not None:
+                return place.end
+        k = j
+        while k + 1 < sent.end and doc[k].text == "," and self._name_token(doc, k + 1):
+            k += 2
+            while k < sent.end and self._name_token(doc, k):
+                k += 1
+        if (k > j or listed) and k + 1 < sent.end and doc[k].lower_ == "and" and self._name_token(doc, k + 1):
+            k += 2
+            while k < sent.end and self._name_token(doc, k):
+                k += 1
+            return k
+        return j
 
     @staticmethod
     def _name_token(doc: Doc, i: int) -> bool:
