@@ -728,7 +728,8 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
                     "mulling weighing exploring explore explores talks discussions rumoured rumored rumour rumours "
                     "rumor rumors reportedly speculation speculated potential potentially possible possibly denied "
                     "denies deny unlikely if whether hopes hope abandoned abandons abandon withdrew withdraws "
-                    "withdrawn terminated terminates scrapped cancelled canceled"))
+                    "withdrawn terminated terminates scrapped cancelled canceled postponed postpones delayed deferred "
+                    "weighs mulls"))
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
                         "rumoured rumored proposed proposal considering"))
@@ -1041,7 +1042,8 @@ class _Sentence:
             minerals = self._of({MIN}, after=index) or self._of({MIN}, before=index)
             if countries and minerals:
                 for mineral in self._coordinated(minerals[0] if minerals[0].start > index else minerals[-1]):
-                    yield countries[0], mineral, 0.7
+                    if not self._know_how(mineral):
+                        yield countries[0], mineral, 0.7
             return
         if relation == "SUPPLIES" and mode == "buy":
             buyers = self._of({ORG}, before=index)
@@ -1195,6 +1197,12 @@ class _Sentence:
             return next((e for e in self.ents if e.label_ == ORG and e.end == i), None)
         return None
 
+    def _know_how(self, mineral: Span) -> bool:
+        """"rare-earth extraction technologies", "the know-how for making NdFeB magnets": a ban on exporting
+        technology names the mineral without restricting it."""
+        near = self.doc[max(self.sent.start, mineral.start - 8):min(self.sent.end, mineral.end + 5)].text.lower()
+        return any(word in near for word in ("technolog", "know-how", "expertise", "equipment"))
+
     def _country_so_far(self) -> list[Span]:
         """"Effective 4 April 2025, exports of samarium ... require a licence from MOFCOM": the country the text
         last named, when the sentence names none."""
@@ -1271,6 +1279,9 @@ class _Sentence:
                 i = j
         if self.doc[i].text == ",":
             i -= 1
+        if self.doc[i].lower_ in {"province", "region", "state", "district", "county"} and self.ents_at(i - 1) \
+                is not None:
+            i -= 1  # "Olaroz in Jujuy province, where"
         if self.doc[i].text == ")" and self.ents_at(i - 1) is not None and self.doc[i - 2].text == "(":
             i -= 3  # "Kamoto Copper Company (KCC), a joint venture in which"
         found = self.ents_at(i)
@@ -1384,7 +1395,8 @@ class _Sentence:
                 dates = [q for q in self.quantities if q.label_ in {"DATE", "YEAR"} and index < q.start < end]
                 if dates:
                     attributes["effective_date"] = iso_date(dates[-1].text)
-                for mineral in [m for m in self._of({MIN}) if m.start < end and (n == 0 or m.start > index)]:
+                for mineral in [m for m in self._of({MIN}) if m.start < end and (n == 0 or m.start > index)
+                                and not self._know_how(m)]:
                     out.append(CandidateFact(previous.subject, "EXPORT_RESTRICTION", self._mention(mineral),
                                              attributes, evidence=self.sent.text, start_char=self.sent.start_char,
                                              end_char=self.sent.end_char, confidence=0.5))
@@ -1393,7 +1405,8 @@ class _Sentence:
             return []
         return [CandidateFact(previous.subject, "EXPORT_RESTRICTION", self._mention(mineral),
                               dict(previous.attributes), evidence=self.sent.text, start_char=self.sent.start_char,
-                              end_char=self.sent.end_char, confidence=0.5) for mineral in self._of({MIN}, after=cover)]
+                              end_char=self.sent.end_char, confidence=0.5) for mineral in self._of({MIN}, after=cover)
+                if not self._know_how(mineral) and "not" not in self.words[cover - self.sent.start + 1:]]
 
     def _membership(self):
         """"India joined the partnership", "The founding partners were A, B and C": each member is a PARTNERSHIP
