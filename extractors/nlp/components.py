@@ -6,9 +6,11 @@ are found inside one sentence from a trigger word and the order and roles of the
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
+import pycountry
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -137,7 +139,8 @@ class CandidateNames:
                     i = j  # a title-case headline capitalises every word: only names the text repeats are names
                     continue
                 if self._keep(doc, sent, i, j):
-                    label = LOC if self._place_context(doc, sent, i, j) else ORG
+                    place = self._place_context(doc, sent, i, j) or _known_place(doc[i:j], lower_words)
+                    label = LOC if place else ORG
                     # "in Jammu and Kashmir": a name joined by "and" to a place just found is a place too
                     if spans and spans[-1].label_ == LOC and spans[-1].end == i - 1 \
                             and doc[i - 1].lower_ in {"and", "&"}:
@@ -296,6 +299,17 @@ class CandidateNames:
                              "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
         text = doc[start:end].text
         return len(text) > 2 or (len(text) == 2 and (text.isupper() or any(c.isdigit() for c in text)))  # LG, G7
+
+
+@functools.cache
+def _subdivisions() -> frozenset[str]:
+    """ISO 3166-2 subdivision names (provinces, states, regions), from pycountry."""
+    return frozenset(sub.name.split(" (")[0] for sub in pycountry.subdivisions)
+
+
+def _known_place(span: Span, lower_words: set[str]) -> bool:
+    """"Jujuy", "Haut-Ogooué": a province or state by its ISO name, unless the text also writes it in lower case."""
+    return span.text in _subdivisions() and not (len(span) == 1 and span.text.lower() in lower_words)
 
 
 def _title_case(sent: Span) -> bool:
