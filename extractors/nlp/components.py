@@ -120,6 +120,9 @@ class CandidateNames:
                 while j < sent.end and j not in taken:
                     if self._name_token(doc, j):
                         j += 1
+                    elif doc[j].text in {"New", "First", "Group"} and j + 1 < sent.end and j + 1 not in taken \
+                            and self._name_token(doc, j + 1):
+                        j += 2  # "BTR New Material", "Pacific First Resources": a capital word inside a name
                     elif (doc[j].text in _NAME_JOINERS or (doc[j].text == "and" and doc[i].text in _INSTITUTIONS)) \
                             and j + 1 < sent.end and (doc[j].text not in _INSTITUTION_JOINERS
                                                       or doc[i].text in _INSTITUTIONS):
