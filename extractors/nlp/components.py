@@ -1000,6 +1000,7 @@ class _Sentence:
         yield from self._located()
         yield from self._possessive_operates()
         yield from self._named_products()
+        yield from self._asset_lists()
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
@@ -1045,8 +1046,10 @@ class _Sentence:
     def _roles(self, index: int, relation: str, mode: str):
         subject_types, object_types = _SIGNATURES[relation]
         by = self._word_after(index, {"by"}) if mode in {"passive", "active", "inverse"} else None
-        if by is not None and any(index < i < by for i, _, _ in self.triggers):
-            by = None  # "Bikita Minerals, which Sinomine owns, and the Sabi Star mine is run by Chengxin"
+        if by is not None and any(index < i < by and not (i - index <= 2 and self.doc[i - 1].lower_ in {"and", "or"})
+                                  for i, _, _ in self.triggers):
+            by = None  # "Bikita Minerals, which Sinomine owns, and the Sabi Star mine is run by Chengxin"; not "owned
+            # and operated by"
         by_subjects = self._of(subject_types, after=by) if by is not None else []
         if len(by_subjects) > 1 and by_subjects[0].end < self.sent.end \
                 and self.doc[by_subjects[0].end].lower_ in {"'s", "’s"}:  # noqa: RUF001
@@ -1816,6 +1819,19 @@ class _Sentence:
                 relation = "PROCESSES" if after in _PROCESS_WORDS else "PRODUCES"
                 yield CandidateFact(subject, relation, mineral, attributes, evidence=self.sent.text,
                                     start_char=self.sent.start_char, end_char=self.sent.end_char, confidence=0.5)
+
+    def _asset_lists(self):
+        """"Arcadium Lithium's assets include the Fénix operation ..., Olaroz ... and the Mt Cattlin mine": the
+        owner holds each facility listed."""
+        for token in self.sent:
+            if token.lower_ not in {"assets", "portfolio"} or token.i + 1 >= self.sent.end \
+                    or self.doc[token.i + 1].lower_ not in {"include", "includes", "included", "comprise", "comprises"}:
+                continue
+            owner = self._possessor_before(token.i)
+            if owner is None or owner.label_ != ORG or self._hedged(owner.start, token.i):
+                continue
+            for ent in self._of({FAC}, after=token.i + 1):
+                yield self._fact(owner, "OWNS", ent, {}, 0.5)
 
     def _possessive_operates(self):
         for ent in self.ents:
