@@ -713,8 +713,8 @@ TRIGGERS: dict[str, dict[str, list[str]]] = {
                                  "manages managed managing mines mining"), "passive": ["operated", "mined"]},
     "OWNS": {"active": _forms("own owns owning owner acquire acquires acquired acquiring acquisition buy buys bought "
                               "buying purchase purchases purchased purchasing takeover stake stakes interest hold "
-                              "holds held holding shareholder retain retains retained ownership invest invests "
-                              "invested investing investment"), "passive": ["owned", "controlled"],
+                              "holds held holding shareholder shareholders retain retains retained ownership invest "
+                              "invests invested investing investment"), "passive": ["owned", "controlled"],
              "inverse": ["subsidiary", "unit"],
              "sale": _forms("sell sells sold selling sale divest divests divested divesting")},
     "PRODUCES": {"active": _forms("produce produces produced producing production output outputs mine mines mined "
@@ -750,7 +750,7 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
                         "rumoured rumored proposed proposal considering"))
-_HOLDER_NOUNS = {"shareholder", "owner", "parent", "investor", "stakeholder"}
+_HOLDER_NOUNS = {"shareholder", "shareholders", "owner", "owners", "parent", "investor", "stakeholder"}
 _STAKE_NOUNS = {"stake", "stakes", "interest", "holding", "shares"}
 _REPORTING = set(_forms("said says added noted told stated reported confirmed"))
 _DEAL_NOUNS = {"agreement", "agreements", "deal", "deals", "offtake", "contract", "contracts", "transaction"}

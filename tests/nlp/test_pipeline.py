@@ -103,6 +103,8 @@ def test_relation_found(nlp, text, expected):
     "China could ban exports of gallium.",
     "Zephyr Metals Ltd and Tesla may sign an agreement.",
     "Zephyr Metals Ltd may sell its Brenton cathode plant.",
+    "Zephyr Metals Ltd has abandoned its takeover proposal for Quillfort Resources Ltd.",
+    "China banned exports of rare-earth separation technologies.",
 ])
 def test_negated_or_hedged_yields_no_fact(nlp, text):
     assert relations(nlp, text) == []
@@ -352,10 +354,51 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("EXPORT_RESTRICTION", "China", "Gallium"), ("EXPORT_RESTRICTION", "China", "Germanium")}),
     ("The Brenton mine, the largest producer of lithium in the region, in Western Australia, restarted.",
      {("LOCATED_IN", "Brenton", "Western Australia")}),
+    # facilities named after a place are there, and in what the text says contains that place, anywhere
+    ("Zephyr Metals Ltd chose a site in Brenton, Western Australia. The Brenton plant will open in 2026.",
+     {("LOCATED_IN", "Brenton plant", "Brenton"), ("LOCATED_IN", "Brenton plant", "Western Australia")}),
+    ("Zephyr Metals Ltd is building a CAM plant in Oakvale, Quebec.",
+     {("LOCATED_IN", "Oakvale CAM plant", "Oakvale"), ("LOCATED_IN", "Oakvale CAM plant", "Quebec")}),
+    ("The sale covers the Greenbushes and Oakvale nickel operations, both in Western Australia, and a deposit.",
+     {("LOCATED_IN", "Greenbushes Mine", "Western Australia"),
+      ("LOCATED_IN", "Oakvale nickel operations", "Western Australia")}),
+    ("Quillfort Resources Ltd runs a cathode plant in Kwinana, Western Australia, Australia.",
+     {("LOCATED_IN", "Kwinana cathode plant", "Western Australia"),
+      ("LOCATED_IN", "Kwinana cathode plant", "Australia")}),
+    ("The Brenton mine, which Zephyr Metals Ltd operates, produces spodumene concentrate.",
+     {("OPERATES", "Zephyr Metals Ltd", "Brenton")}),
+    ("Quillfort Resources Ltd, which mines the Brenton deposit, sells ore to refiners.",
+     {("OPERATES", "Quillfort Resources Ltd", "Brenton")}),
+    ("The mine is run by Brenton Lithium Ltd, a joint venture in which Zephyr Metals Ltd holds 75% and the state "
+     "miner Quillfort Resources Ltd the remaining 25%.",
+     {("OWNS", "Zephyr Metals Ltd", "Brenton Lithium Ltd"), ("OWNS", "Quillfort Resources Ltd", "Brenton Lithium Ltd"),
+      ("PARTNERSHIP", "Zephyr Metals Ltd", "Quillfort Resources Ltd")}),
+    ("Orbis Cells Ltd builds its cells through Brenton Cells Ltd, a joint venture with Zephyr Metals Ltd, in Texas.",
+     {("PARTNERSHIP", "Orbis Cells Ltd", "Zephyr Metals Ltd"), ("OWNS", "Zephyr Metals Ltd", "Brenton Cells Ltd")}),
+    ("The park is operated by Brenton Park Ltd, a joint venture of Zephyr Metals Ltd and Quillfort Resources Ltd, "
+     "it said.",
+     {("PARTNERSHIP", "Zephyr Metals Ltd", "Quillfort Resources Ltd")}),
+    ("Zephyr Metals Ltd, which bought the project from Ostrava Holdings Ltd, also holds an interest in the Brenton "
+     "mine.", {("OWNS", "Zephyr Metals Ltd", "Brenton")}),
+    ("Zephyr Metals Ltd's shareholders are Quillfort Resources Ltd and Ostrava Holdings Ltd, it said.",
+     {("OWNS", "Quillfort Resources Ltd", "Zephyr Metals Ltd"), ("OWNS", "Ostrava Holdings Ltd", "Zephyr Metals Ltd")}),
+    ("Zephyr Metals Ltd's assets include the Brenton mine in Western Australia and the Oakvale project.",
+     {("OWNS", "Zephyr Metals Ltd", "Brenton"), ("OWNS", "Zephyr Metals Ltd", "Oakvale")}),
+    ("The Brenton mine is owned and operated by Quillfort Resources Ltd, it said.",
+     {("OWNS", "Quillfort Resources Ltd", "Brenton"), ("OPERATES", "Quillfort Resources Ltd", "Brenton")}),
+    ("Orbis Cells Ltd secured lithium hydroxide supply from Zephyr Metals Ltd in 2024.",
+     {("SUPPLIES", "Zephyr Metals Ltd", "Orbis Cells Ltd")}),
+    ("Zephyr Metals Ltd agreed to supply Orbis Cells Ltd with cathode, and a contract to supply cathode to Tesla "
+     "followed.", {("SUPPLIES", "Zephyr Metals Ltd", "Orbis Cells Ltd"), ("SUPPLIES", "Zephyr Metals Ltd", "Tesla")}),
 ])
 def test_more_phrasings(nlp, text, expected):
     found = {(r["type"], r["subject"], r["object"]) for r in relations_full(nlp, text)}
     assert expected <= found, found
+
+
+def test_investing_in_a_plant_is_not_a_stake(nlp):
+    found = relations(nlp, "Zephyr Metals Ltd will invest US$2 billion in a cathode plant in Brenton, it said.")
+    assert found == [("LOCATED_IN", "Brenton cathode plant", "Brenton")]
 
 
 def test_passive_owners_keep_their_own_shares(nlp):
