@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kg.search import label_rows
 
-PATTERNS_VERSION = "cm.graph_patterns.v2"
+PATTERNS_VERSION = "cm.graph_patterns.v3"
 PATTERN_FOLDER = Path(__file__).with_name("patterns")
 LABEL_OF_KIND = {"commodity": "MINERAL", "country": "LOCATION", "place": "LOCATION", "facility": "FACILITY",
                  "organisation": "ORGANIZATION"}
@@ -93,7 +93,13 @@ def _with_variants(rows: Iterable[tuple[str, str, bool, str, int]]) -> Iterator[
         iri, label, _primary, kind, popularity = row
         match = _INVERTED.match(" ".join(label.split()))
         if kind == "country" and match:
-            yield iri, f"{match['tail']} {match['head']}", False, kind, popularity
+            tail, head = match["tail"], match["head"]
+            forms = {f"{tail} {head}"}
+            if tail.lower().startswith("the "):  # "Democratic Republic of the Congo" without its article
+                forms.add(f"{tail[4:]} {head}")
+            forms |= {re.sub(r" of the$", " of", form.removesuffix(f" {head}")) + f" {head}" for form in forms}
+            for form in sorted(forms):  # "Democratic Republic of Congo"
+                yield iri, form, False, kind, popularity
 
 
 def graph_patterns(store) -> list[dict]:
