@@ -167,6 +167,7 @@ class CandidateNames:
                 and not (ent.label_ == FAC and ent[0].lower_ in _DEMONYMS)  # "the Malaysian plant" names no site
                 and not (ent.label_ == MIN and doc[ent.end:ent.end + 2].text.lower() in {"-ion", "- ion"})]
         ents = _merge_names(doc, [_legal_tail(doc, _hyphen_extend(doc, ent)) for ent in kept], spans)
+        ents = [_legal_tail(doc, _bracketed_tail(doc, ent)) for ent in ents]
         if ents != list(doc.ents):
             doc.ents = filter_spans(ents)
         return doc
@@ -404,6 +405,26 @@ def _legal_tail(doc: Doc, ent: Span) -> Span:
         if end < len(doc) and doc[end].text == ".":
             end += 1
     return ent if end == ent.end else Span(doc, ent.start, end, label=ent.label_, span_id=ent.ent_id_ or ent.id_)
+
+
+def _bracketed_tail(doc: Doc, ent: Span) -> Span:
+    """A company name runs on over a bracketed place to its legal form: "Zangge Mining Investment (Chengdu) Co.
+    Ltd.", "Sinomine (Hong Kong) Rare Metals Resources Co. Ltd."."""
+    i = ent.end
+    if ent.label_ != ORG or i + 3 >= len(doc) or doc[i].text != "(":
+        return ent
+    k = i + 1
+    while k < len(doc) and k - i <= 3 and doc[k].text[:1].isupper() and not doc[k].is_upper:
+        k += 1
+    if k == i + 1 or k >= len(doc) or doc[k].text != ")":
+        return ent
+    end = k + 1
+    while end < len(doc) and doc[end].sent == ent.sent and (
+            _CAPITALISED.match(doc[end].text) or doc[end].lower_ in _LEGAL_FORMS):
+        end += 1
+    if end == k + 1 or doc[end - 1].lower_.rstrip(".") not in _COMPANY_WORDS:
+        return ent
+    return Span(doc, ent.start, end, label=ORG, span_id=ent.ent_id_ or ent.id_)
 
 
 def _hyphen_join(doc: Doc, i: int) -> bool:
