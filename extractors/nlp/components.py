@@ -65,6 +65,9 @@ _HOLDING_WORDS = set("stake stakes interest interests investment investments inv
 _COMPANY_WORDS = set("ltd limited inc corp corporation company co plc ag sa nv se group holdings mining minerals "
                      "resources metals materials energy chemicals technologies industries partners capital lithium "
                      "cobalt nickel tbk llc gmbh".split())
+_PERSON_DESCRIPTIONS = {"chief", "ceo", "cfo", "chairman", "chairwoman", "chair", "founder", "co-founder",
+                        "spokesperson", "spokesman", "spokeswoman", "managing", "minister", "secretary", "executive",
+                        "president", "director", "head", "analyst"}
 _TITLE_WORDS = {"Minister", "President", "Secretary", "Ambassador", "Representative", "Governor", "Premier",
                 "Chancellor"}
 # Words that follow a name as its verb ("Meridian said"): a capitalised word before them is a name, not an adjective.
@@ -275,6 +278,9 @@ class CandidateNames:
         after = doc[end].lower_ if end < len(doc) else ""
         if before in _TITLES or (after in {"said", "says"} and before in {",", ""} and end - start == 2):
             return False
+        described = {t.lower_ for t in doc[end + 1:min(sent.end, end + 4)]} if after == "," else set()
+        if end - start in {2, 3} and not doc[start].is_upper and described & _PERSON_DESCRIPTIONS:
+            return False  # "Gina Rinehart, executive chair of ...", "said Jane Doe, the company's chief executive"
         nxt = doc[end] if end < sent.end else None
         if nxt is not None and (nxt.like_num or nxt.text in _TITLE_WORDS):
             return False  # "Chapter 11", "Vision 2030", "Prime Minister ..."
