@@ -166,7 +166,7 @@ class CandidateNames:
             ents.append(Span(doc, ent.start, end, label=ent.label_, span_id=ent.ent_id_ or ent.id_)
                         if end > ent.end and free else ent)
         doc.ents = ents
-        kept = [ent for ent in doc.ents if not _names_a_document(doc, ent)
+        kept = [ent for ent in doc.ents if not _names_a_document(doc, ent) and not _unrepeated_heading_shape(doc, ent)
                 and not (ent.label_ == FAC and ent[0].lower_ in _DEMONYMS)  # "the Malaysian plant" names no site
                 and not (ent.label_ == MIN and doc[ent.end:ent.end + 2].text.lower() in {"-ion", "- ion"})]
         ents = _merge_names(doc, [_legal_tail(doc, _hyphen_extend(doc, ent)) for ent in kept], spans)
@@ -320,6 +320,15 @@ def _subdivisions() -> frozenset[str]:
 def _known_place(span: Span, lower_words: set[str]) -> bool:
     """"Jujuy", "Haut-Ogooué": a province or state by its ISO name, unless the text also writes it in lower case."""
     return span.text in _subdivisions() and not (len(span) == 1 and span.text.lower() in lower_words)
+
+
+def _unrepeated_heading_shape(doc: Doc, ent: Span) -> bool:
+    """"PILBARA MINERALS TO ACQUIRE LATIN RESOURCES, ADDING THE SALINAS LITHIUM PROJECT": in a headline every word is
+    capitalised, so a shape found there is a name only if the text repeats it (in any case)."""
+    if not (ent.ent_id_ or ent.id_).startswith("shape:") or not _title_case(ent.sent):
+        return False
+    rest = (doc.text[:ent.sent.start_char] + " " + doc.text[ent.sent.end_char:]).lower()
+    return ent.text.lower() not in rest
 
 
 def _title_case(sent: Span) -> bool:
@@ -560,7 +569,7 @@ _FACILITY_WORDS = {
 }
 # Mines and projects are known by their site name ("the Jadar lithium project" is Jadar); plants and refineries by
 # site and type as the text gives them ("Kemerton lithium hydroxide plant").
-_SITE_KINDS = {"mine", "project", "deposit", "operation"}
+_SITE_KINDS = {"mine", "project", "deposit", "operation", "operations"}
 
 
 class Mentions:
