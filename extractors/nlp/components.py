@@ -325,7 +325,9 @@ def _known_place(span: Span, lower_words: set[str]) -> bool:
 def _unrepeated_heading_shape(doc: Doc, ent: Span) -> bool:
     """"PILBARA MINERALS TO ACQUIRE LATIN RESOURCES, ADDING THE SALINAS LITHIUM PROJECT": in a headline every word is
     capitalised, so a shape found there is a name only if the text repeats it (in any case)."""
-    if not (ent.ent_id_ or ent.id_).startswith("shape:") or not _title_case(ent.sent):
+    words = [t for t in ent.sent if t.is_alpha and len(t) > 3]
+    if not (ent.ent_id_ or ent.id_).startswith("shape:") or len(words) < 3 \
+            or not all(t.text[:1].isupper() for t in words):
         return False
     rest = (doc.text[:ent.sent.start_char] + " " + doc.text[ent.sent.end_char:]).lower()
     return ent.text.lower() not in rest

@@ -361,7 +361,7 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("LOCATED_IN", "Oakvale CAM plant", "Oakvale"), ("LOCATED_IN", "Oakvale CAM plant", "Quebec")}),
     ("The sale covers the Greenbushes and Oakvale nickel operations, both in Western Australia, and a deposit.",
      {("LOCATED_IN", "Greenbushes Mine", "Western Australia"),
-      ("LOCATED_IN", "Oakvale nickel operations", "Western Australia")}),
+      ("LOCATED_IN", "Oakvale", "Western Australia")}),
     ("Quillfort Resources Ltd runs a cathode plant in Kwinana, Western Australia, Australia.",
      {("LOCATED_IN", "Kwinana cathode plant", "Western Australia"),
       ("LOCATED_IN", "Kwinana cathode plant", "Australia")}),
