@@ -13,6 +13,9 @@ facility's products).
 
 from __future__ import annotations
 
+import functools
+
+import pycountry
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -93,10 +96,28 @@ def make_sites(nlp: Language, name: str) -> Sites:
     return Sites()
 
 
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(name for c in pycountry.countries for name in (c.name, getattr(c, "common_name", None)) if name)
+
+
+def _place_named(doc: Doc, ent: Span) -> Span:
+    """"Chengxin's Zimbabwe lithium mine": a country before a facility's kind names no site, so the country is the
+    entity (a town or a province before it does: "the Debrecen plant", "the Sonora Lithium project")."""
+    if ent.label_ != FAC or not (ent.ent_id_ or ent.id_).startswith("shape:"):
+        return ent
+    k = ent.start
+    while k < ent.end and doc[k].text[:1].isupper() and doc[k].lower_ not in SITE_MODIFIERS | SITE_HEADS:
+        k += 1
+    if ent.start < k < ent.end and doc[ent.start:k].text in _countries():
+        return Span(doc, ent.start, k, label=LOC, span_id="candidate")
+    return ent
+
+
 class Sites:
     def __call__(self, doc: Doc) -> Doc:
         names: dict[tuple[int, int], str] = doc.user_data.setdefault("cm_site_names", {})
-        ents = [_as_place(doc, e) for e in doc.ents]
+        ents = [_as_place(doc, _place_named(doc, e)) for e in doc.ents]
         by_start = {e.start: e for e in ents}
         entity_at = {i: e for e in ents for i in range(e.start, e.end)}
         new: list[Span] = []

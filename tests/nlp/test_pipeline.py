@@ -413,6 +413,7 @@ def test_passive_owners_keep_their_own_shares(nlp):
     ("Quillfort Resources Ltd holds a stake in SQM and is a shareholder in ABC.", ("LOCATION", "SQM")),
     ("The deal was backed by Jane Ostrava, executive chair of Quillfort Resources Ltd, it said.",
      ("ORGANIZATION", "Jane Ostrava")),
+    ("Quillfort Resources Ltd said its Australia lithium mine began shipping.", ("FACILITY", "Australia")),
 ])
 def test_not_entities(nlp, text, absent):
     found = {(e["type"], e["name"]) for e in extract_document(nlp, "t", text)["entities"]}
