@@ -1039,6 +1039,7 @@ class _Sentence:
         yield from self._possessive_operates()
         yield from self._named_products()
         yield from self._asset_lists()
+        yield from self._shipped_from()
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
@@ -1058,6 +1059,8 @@ class _Sentence:
                     and any(e.start == source + 1 and e.label_ == ORG for e in self.ents) \
                     and self.words[index - self.sent.start] in {"supply", "supplies"}:
                 mode = "buy"  # "Ford secures lithium hydroxide supply from Albemarle"
+            if relation == "SUPPLIES" and mode == "active" and self._facility_supplies(index):
+                relation = "PRODUCES"  # "the Clarksville plant is designed to supply 60,000 t/y of cathode"
             if relation in {"PRODUCES", "PROCESSES"}:
                 yield from self._outputs(index, relation)
                 continue
@@ -1857,6 +1860,26 @@ class _Sentence:
                 relation = "PROCESSES" if after in _PROCESS_WORDS else "PRODUCES"
                 yield CandidateFact(subject, relation, mineral, attributes, evidence=self.sent.text,
                                     start_char=self.sent.start_char, end_char=self.sent.end_char, confidence=0.5)
+
+    def _facility_supplies(self, index: int) -> bool:
+        """A facility, not a company, is what supplies, and no buyer is named: it states the facility's output."""
+        before = [e for e in self.ents if e.end <= index and e.label_ in {ORG, FAC}
+                  and not self._clause_break(e.end - 1, index)]
+        buyers = [e for e in self._of({ORG}, after=index)]
+        return bool(before) and before[-1].label_ == FAC and not buyers
+
+    def _shipped_from(self):
+        """"Shipments of NCM cathode material from the company's cathode plant in Gwangyang": what a facility
+        ships, it makes."""
+        for token in self.sent:
+            if token.lower_ not in {"shipment", "shipments", "exports", "deliveries", "cargo", "cargoes"}:
+                continue
+            minerals = [m for m in self._of({MIN}, after=token.i) if m.start - token.i <= 6]
+            sources = [e for e in self._of({FAC}, after=token.i) if minerals and 0 < e.start - minerals[0].end <= 8
+                       and self._cue_before(e.start) == "from"]
+            if minerals and sources and not self._hedged(token.i, sources[0].start):
+                for mineral in self._coordinated(minerals[0]):
+                    yield self._fact(sources[0], "PRODUCES", mineral, {}, 0.5)
 
     def _asset_lists(self):
         """"Arcadium Lithium's assets include the Fénix operation ..., Olaroz ... and the Mt Cattlin mine": the

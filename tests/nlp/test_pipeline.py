@@ -386,6 +386,10 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("OWNS", "Zephyr Metals Ltd", "Brenton"), ("OWNS", "Zephyr Metals Ltd", "Oakvale")}),
     ("The Brenton mine is owned and operated by Quillfort Resources Ltd, it said.",
      {("OWNS", "Quillfort Resources Ltd", "Brenton"), ("OPERATES", "Quillfort Resources Ltd", "Brenton")}),
+    ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
+     {("PRODUCES", "Brenton plant", "Lithium hydroxide")}),
+    ("Shipments of lithium hydroxide from the Brenton plant rose in the quarter.",
+     {("PRODUCES", "Brenton plant", "Lithium hydroxide")}),
     ("Orbis Cells Ltd secured lithium hydroxide supply from Zephyr Metals Ltd in 2024.",
      {("SUPPLIES", "Zephyr Metals Ltd", "Orbis Cells Ltd")}),
     ("Zephyr Metals Ltd agreed to supply Orbis Cells Ltd with cathode, and a contract to supply cathode to Tesla "
