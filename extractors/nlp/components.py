@@ -748,7 +748,8 @@ def _forms(*words: str) -> list[str]:
 
 TRIGGERS: dict[str, dict[str, list[str]]] = {
     "OPERATES": {"active": _forms("operate operates operating operator operators run runs ran running manage "
-                                 "manages managed managing mines mining"), "passive": ["operated", "mined"]},
+                                 "manages managed managing mines mining build builds building"),
+                 "passive": ["operated", "mined"]},
     "OWNS": {"active": _forms("own owns owning owner acquire acquires acquired acquiring acquisition buy buys bought "
                               "buying purchase purchases purchased purchasing takeover stake stakes interest hold "
                               "holds held holding shareholder shareholders retain retains retained ownership invest "
@@ -1311,11 +1312,23 @@ class _Sentence:
             return candidate
         for w in range(candidate.start - 1, max(self.sent.start, candidate.start - 15), -1):
             if self.doc[w].text == ",":
+                # "Ultium CAM, majority-owned by POSCO Future M, is building": the name before the apposition
+                between = self.doc[w + 1:candidate.start]
+                antecedent = self.ents_at(w - 1) if w > self.sent.start else None
+                if len(between) and all(t.is_lower or t.text == "-" for t in between) and antecedent is not None \
+                        and antecedent.label_ == candidate.label_ and not self._list_item(antecedent):
+                    return antecedent
                 return candidate
             if self.doc[w].lower_ in {"which", "who"} and self.doc[w - 1].text == ",":
                 antecedent = self.ents_at(w - 2)
                 return antecedent if antecedent is not None and antecedent.label_ == candidate.label_ else candidate
         return candidate
+
+    def _list_item(self, ent: Span) -> bool:
+        """``ent`` is preceded by "," or "and" after another entity of its kind ("A, B and C")."""
+        before = ent.start - 1
+        return before > self.sent.start and self.doc[before].lower_ in {",", "and"} \
+            and self.ents_at(before - 1) is not None and self.ents_at(before - 1).label_ == ent.label_
 
     def _relative_antecedent(self, subject: Span) -> Span | None:
         """For a subject right after "in which" / "of which" / "which" ("Y, in which X holds"; "Y, which it owns"), the

@@ -386,6 +386,8 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("OWNS", "Zephyr Metals Ltd", "Brenton"), ("OWNS", "Zephyr Metals Ltd", "Oakvale")}),
     ("The Brenton mine is owned and operated by Quillfort Resources Ltd, it said.",
      {("OWNS", "Quillfort Resources Ltd", "Brenton"), ("OPERATES", "Quillfort Resources Ltd", "Brenton")}),
+    ("Brenton Cells Ltd, majority-owned by Zephyr Metals Ltd, is already building a cathode plant in Oakvale, Quebec.",
+     {("OPERATES", "Brenton Cells Ltd", "Oakvale cathode plant"), ("OWNS", "Zephyr Metals Ltd", "Brenton Cells Ltd")}),
     ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
      {("PRODUCES", "Brenton plant", "Lithium hydroxide")}),
     ("Shipments of lithium hydroxide from the Brenton plant rose in the quarter.",
