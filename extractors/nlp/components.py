@@ -53,7 +53,8 @@ _INSTITUTIONS = {"Ministry", "Department", "Authority", "Organization", "Organis
                  "Institute", "Council", "Commission", "Bank", "Fund", "Association", "Board", "Administration",
                  "Corporation", "Society", "Academy", "University", "Federation", "Union", "Government", "Secretariat"}
 _INSTITUTION_HEADS = {"Survey", "Committee", "Court", "Parliament", "Ministry", "Department"}
-_NAME_JOINERS = {"y", "de", "del", "da", "do", "of", "for", "the", "und", "et"}
+_ROMANCE_JOINERS = {"de", "del", "do", "da", "du", "des"}
+_NAME_JOINERS = {"y", "de", "del", "da", "do", "du", "des", "di", "of", "for", "the", "und", "et"}
 _TITLES = {"mr", "ms", "mrs", "dr", "ceo", "chairman", "chairwoman", "minister", "president", "executive",
            "director", "spokesperson", "spokesman", "spokeswoman", "officer", "said", "according"}
 _OPENING_MARKS = {'"', "\u201c", "'", "\u2018", "(", "-", "\u2014", ":"}
@@ -390,10 +391,15 @@ def _merge_names(doc: Doc, ents: list[Span], candidates: list[Span]) -> list[Spa
                 and span.label_ == LOC and doc[out[-1].start].whitespace_:
             out[-1] = Span(doc, out[-1].start, span.end, label=LOC, span_id="candidate")  # "Southeast Sulawesi"
             continue
-        if out and out[-1].end == span.start - 1 and doc[span.start - 1].text in {"de", "del", "do", "da"} \
-                and out[-1].label_ == ORG and span.label_ == LOC and not (out[-1].ent_id_ or "").startswith("http"):
-            # "Sociedad Química y Minera de Chile"
-            out[-1] = Span(doc, out[-1].start, span.end, label=ORG, span_id=out[-1].ent_id_ or out[-1].id_)
+        opener = out[-1] if out else None
+        if opener is not None and opener.end == span.start - 1 and doc[span.start - 1].text in _ROMANCE_JOINERS \
+                and (opener.label_ == ORG or (opener.label_ == MIN and opener.text[:1].isupper()
+                                              and opener.start != opener.sent.start)) \
+                and (span.label_ == LOC or (span.label_ == ORG and not (span.ent_id_ or "").startswith("http"))) \
+                and not (opener.label_ == ORG and (opener.ent_id_ or "").startswith("http")):
+            # "Sociedad Química y Minera de Chile", "Lithium du Mali SA"
+            out[-1] = Span(doc, opener.start, span.end, label=ORG, span_id="candidate" if opener.label_ == MIN
+                           else opener.ent_id_ or opener.id_)
             continue
         if out and out[-1].end == span.start and not doc[out[-1].end - 1].is_punct:
             last = out[-1]
@@ -1053,7 +1059,9 @@ class _Sentence:
             if relation == "PARTNERSHIP" and self.words[index - self.sent.start] in _GENERIC_DEALS \
                     and self._other_deal():
                 continue  # "a supply agreement", "a sale agreement" are not partnerships
-            if relation == "SUPPLIES" and index + 1 < self.sent.end and self.doc[index + 1].lower_ == "with":
+            receiver = ([e for e in self.ents if e.end <= index and e.label_ in {ORG, FAC}] or [None])[-1]
+            if relation == "SUPPLIES" and index + 1 < self.sent.end and self.doc[index + 1].lower_ == "with" \
+                    and (receiver is None or receiver.label_ == FAC):
                 relation = "PROCESSES"  # "Kemerton is supplied with spodumene concentrate from the Greenbushes Mine"
             source = self._word_after(index, {"from"}, limit=5) if relation == "SUPPLIES" else None
             if source is not None and "to" not in self.words[index - self.sent.start:] \
