@@ -731,8 +731,11 @@ class Mentions:
             if len(mention.text.split()) != 1:
                 continue
             # "Tianqi" for "Tianqi Lithium", "Huayou" for "Zhejiang Huayou Cobalt" (anywhere in the document)
+            # a name introduced before its short form ("Tianqi Lithium ... Tianqi"); a short name used first is a
+            # party of its own ("Vale ... Vale Base Metals", "Verkor ... the Verkor Innovation Centre")
+            first_use = min((m.start_char for m in mentions if m.text == mention.text), default=mention.start_char)
             fuller = [m for m in out if m.type == ORG and m.name != mention.name and len(m.name.split()) > 1
-                      and mention.text in re.split(r"[\s\-]+", m.name)]
+                      and mention.text in re.split(r"[\s\-]+", m.name) and m.start_char < first_use]
             starting = [m for m in fuller if re.match(re.escape(mention.text) + r"[\s\-]", m.name)]
             names = {m.name for m in (starting or fuller)}
             if len(names) == 1 or starting:

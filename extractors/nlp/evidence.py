@@ -3,14 +3,17 @@
 Candidate organisations come from capitalised runs no pattern matched (``cm_names``), and capitalised prose has many
 that are not organisations (programme names, people, places we do not know, headline words). A candidate that the
 graph does not know is kept when the text treats it as an organisation at least once: it is mentioned twice or takes
-part in a fact (unless every word of it is one the text also writes in lower case), looks like a company or an
-institution by its own words ("... Resources", "... Ltd", "Ministry of ..."), is an acronym, is introduced with an
-abbreviation in brackets or described by an apposition ("X, the state's export credit agency"), or stands next to a
-word that only an organisation takes ("X said", "the miner X", "state-owned X", "X's subsidiary"). Dropped candidates
-leave the entity list only; facts were made before this step and keep theirs.
+part in a fact (unless every word of it is one the text also writes in lower case, or it is one word that reads as a
+common noun or adjective: "Project", "Indicative"), looks like a company or an institution by its own words ("...
+Resources", "... Ltd", "Ministry of ..."), is an acronym, is introduced with an abbreviation in brackets or described
+by an apposition ("X, the state's export credit agency"), is one of a list of three or more names, or stands next to
+a word that only an organisation takes ("X said", "the miner X", "state-owned X", "X's subsidiary", "X executive").
+Dropped candidates leave the entity list, and the facts made about them go with them.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -33,7 +36,11 @@ _CUES_BEFORE = set("company group firm miner miners producer producers maker mak
                    "carmaker automaker partner partners shareholder subsidiary unit venture operator owner buyer "
                    "seller supplier customer customers state-owned listed rival peer trader investor lender insurer "
                    "merger acquisition takeover including".split())
-_CUES_AFTER = {"group", "unit", "subsidiary", "division", "arm"}
+_CUES_AFTER = {"group", "unit", "subsidiary", "division", "arm", "executive", "executives", "shareholders",
+               "spokesperson", "spokesman", "spokeswoman"}
+_GENERIC_NOUNS = set("company project group mine plant refinery operation operations facility venture partnership "
+                     "agreement kingdom government board upstream downstream midstream phase stage".split())
+_COMMON_ENDINGS = ("tion", "sion", "ment", "ive", "ity", "ness", "ance", "ence", "ing", "ous", "ical", "ally")
 
 
 @Language.factory("cm_org_evidence", requires=["doc._.mentions", "doc._.facts"], assigns=["doc._.mentions"])
@@ -53,7 +60,7 @@ class OrganisationEvidence:
         in_facts = {f.subject.name for f in doc._.facts or []} | {f.object.name for f in doc._.facts or []}
         lower_words = {t.lower_ for t in doc if t.is_lower}
         evident = {name for name, n in counts.items() if _shaped(name)
-                   or ((n > 1 or name in in_facts) and not _common_words(name, lower_words))}
+                   or ((n > 1 or name in in_facts) and not _common_words(name, lower_words) and not _generic(name))}
         for m in candidates:
             if m.name not in evident and _context(doc, m.start_char, m.end_char):
                 evident.add(m.name)
@@ -63,7 +70,18 @@ class OrganisationEvidence:
         for m in candidates:
             if m.name not in evident and any(_listed_together(doc, m, other) for other in organisations):
                 evident.add(m.name)
-        doc._.mentions = [m for m in mentions if not (m.type == ORG and m.iri is None and m.name not in evident)]
+        # "offtake agreements with Volkswagen, Renault, LG Energy Solution and Umicore": a list of three or more names
+        ordered = sorted(candidates, key=lambda m: m.start_char)
+        for n in range(len(ordered) - 2):
+            run = ordered[n:n + 3]
+            if all(_listed_together(doc, a, b) for a, b in itertools.pairwise(run)):
+                evident.update(m.name for m in run if not _generic(m.name))
+        dropped = {m.name for m in candidates if m.name not in evident}
+        doc._.mentions = [m for m in mentions if not (m.type == ORG and m.iri is None and m.name in dropped)]
+        # a fact about a word that is not an organisation ("the Project", "Indicative") is not a fact either
+        doc._.facts = [f for f in doc._.facts or [] if not ({(f.subject.type, f.subject.name),
+                                                             (f.object.type, f.object.name)}
+                                                            & {(ORG, name) for name in dropped})]
         return doc
 
 
@@ -79,6 +97,13 @@ def _common_words(name: str, lower_words: set[str]) -> bool:
     words = name.lower().split()
     return not name.isupper() and all(w in lower_words or w.rstrip("s") in lower_words or f"{w}s" in lower_words
                                       for w in words)
+
+
+def _generic(name: str) -> bool:
+    """One word that names a kind of thing ("Project", "Company", "Kingdom") or reads as an ordinary noun or adjective
+    by its ending ("Evaluation", "Indicative", "Upstream"): company names are seldom built that way."""
+    return " " not in name and not name.isupper() and (name.lower() in _GENERIC_NOUNS
+                                                         or name.lower().endswith(_COMMON_ENDINGS))
 
 
 def _shaped(name: str) -> bool:
