@@ -1050,6 +1050,7 @@ class _Sentence:
         yield from self._named_products()
         yield from self._asset_lists()
         yield from self._shipped_from()
+        yield from self._held_through()
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
@@ -1362,6 +1363,9 @@ class _Sentence:
                 j -= 1
             if self.doc[j].text == "," and j < i:
                 i = j
+            elif self.ents_at(j) is not None and j < i and \
+                    not {"through", "via"}.isdisjoint(t.lower_ for t in self.doc[j + 1:i + 1]):
+                i = j  # "Thacker Pass is held through a joint venture in which": what the venture holds
         if self.doc[i].text == ",":
             i -= 1
         if self.doc[i].lower_ in {"province", "region", "state", "district", "county"} and self.ents_at(i - 1) \
@@ -1904,6 +1908,32 @@ class _Sentence:
             if minerals and sources and not self._hedged(token.i, sources[0].start):
                 for mineral in self._coordinated(minerals[0]):
                     yield self._fact(sources[0], "PRODUCES", mineral, {}, 0.5)
+
+    def _held_through(self):
+        """"The Hengjaya Mine is held through PT Hengjaya Mineralindo": the company it is held through owns it;
+        "X operates the project through its subsidiary Z", "wholly owned by X through Z": X owns Z."""
+        for token in self.sent:
+            if token.lower_ not in {"through", "via"} or token.i + 1 >= self.sent.end:
+                continue
+            k = token.i + 1
+            while k < self.sent.end and self.doc[k].lower_ in {"its", "their", "the", "wholly-owned", "wholly",
+                                                                "owned", "subsidiary", "unit", "affiliate", "-"}:
+                k += 1
+            company = self.ents_at(k)
+            if company is None or company.label_ != ORG or company.start != k or self._hedged(token.i, k):
+                continue
+            words = [t.lower_ for t in self.doc[max(self.sent.start, token.i - 3):token.i]]
+            if "held" in words or "owned" in words:
+                held = [e for e in self._of({FAC, ORG}, before=token.i) if e.start < token.i]
+                owner = [e for e in self._of({ORG}, before=token.i) if self.doc[e.start - 1].lower_ == "by"]
+                if owner:  # "wholly owned by Jervois Global through Jervois Mining USA"
+                    yield self._fact(owner[0], "OWNS", company, {}, 0.5)
+                elif held:
+                    yield self._fact(company, "OWNS", held[0], {}, 0.5)
+            elif any(self.doc[i].lower_ in {"subsidiary", "unit", "affiliate"} for i in range(token.i + 1, k)):
+                parents = self._of({ORG}, before=token.i)
+                if parents:
+                    yield self._fact(parents[-1] if len(parents) > 1 else parents[0], "OWNS", company, {}, 0.5)
 
     def _asset_lists(self):
         """"Arcadium Lithium's assets include the Fénix operation ..., Olaroz ... and the Mt Cattlin mine": the
