@@ -227,8 +227,8 @@ class CandidateNames:
         if end < sent.end and doc[end].lower_ in _AREA_WORDS and (before in {"the", "in", ","}
                                                                   or doc[end].lower_ in {"province", "district"}):
             return True  # "in the Kaustinen area", "in Lualaba province", "Buhera district, Manicaland province"
-        if before == "of" and start >= sent.start + 2 and doc[start - 2].lower_ in _AREA_WORDS | {"port", "city",
-                                                                                                 "town", "village"}:
+        if before == "of" and start >= sent.start + 2 and doc[start - 2].lower_ in _AREA_WORDS | _DIRECTIONS | {
+                "port", "city", "town", "village"}:  # also "north of Alice Springs"
             return True  # "the Reasi district of Jammu", "the port of Quebec City"
         if doc[start].text in _COMPASS and end - start >= 2:
             return True  # "West Kalimantan", "North Sumatra"
@@ -466,9 +466,13 @@ def _hyphen_extend(doc: Doc, ent: Span) -> Span:
     while start >= 2 and _hyphen_join(doc, start - 1) and _CAPITALISED.match(doc[start - 2].text) \
             and ent.label_ == ORG and not (ent.ent_id_ or ent.id_).startswith("http"):
         start -= 2
-    if start == ent.start:
+    end = ent.end
+    while ent.label_ == LOC and end + 1 < len(doc) and _hyphen_join(doc, end) and _CAPITALISED.match(doc[end + 1].text):
+        end += 2  # "Saxony-Anhalt", "Bitterfeld-Wolfen": not Saxony
+    if start == ent.start and end == ent.end:
         return ent
-    return Span(doc, start, ent.end, label=ent.label_, span_id=ent.ent_id_ or ent.id_)
+    span_id = "candidate" if end > ent.end else ent.ent_id_ or ent.id_
+    return Span(doc, start, end, label=ent.label_, span_id=span_id)
 
 
 # ---------------------------------------------------------------- quantities
@@ -830,6 +834,8 @@ _MEASURES = {
     "tax": set(_forms("tax taxes duty duties levy levies tariff tariffs")),
 }
 _LOCATIVES = {"near", "in", "at", "of", "outside"}
+_DISTANCE_WORDS = set(_forms("around about approximately some roughly nearly almost km kilometres kilometers miles mi "
+                             "-"))
 _DIRECTIONS = set(_forms("north south east west northeast northwest southeast southwest north-east north-west "
                          "south-east south-west"))
 _COVERS = set(_forms("cover covers covered covering apply applies include includes including extend extends"))
@@ -1756,6 +1762,9 @@ class _Sentence:
             while i < self.sent.end and self.doc[i].lower_ in {",", "which", "is", "located", "situated", "based",
                                                                 "sits", "lies"}:
                 i += 1
+            # "located around 135 km north of Alice Springs": past the distance
+            while i < self.sent.end and (self.doc[i].like_num or self.doc[i].lower_ in _DISTANCE_WORDS):
+                i += 1
             # "located north of Leinster in the Goldfields region": the reference point is not the location
             if i + 2 < self.sent.end and self.doc[i].lower_ in _DIRECTIONS and self.doc[i + 1].lower_ == "of":
                 landmark = self.ents_at(i + 2)
@@ -1838,6 +1847,8 @@ class _Sentence:
         if i >= self.sent.end or self.doc[i].lower_ not in {",", "in", "of"}:
             return None
         i += 1
+        if self.doc[i - 1].text == "," and i < self.sent.end and self.doc[i].lower_ == "in":
+            i += 1  # "in Billy-Berclau, in the Hauts-de-France region"
         start = i
         i = self._skip_fillers(i)
         if any(self.doc[j].lower_ in _DIRECTIONS for j in range(start, i)):
