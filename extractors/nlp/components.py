@@ -232,7 +232,8 @@ class CandidateNames:
             return True  # "the Reasi district of Jammu", "the port of Quebec City"
         if doc[start].text in _COMPASS and end - start >= 2:
             return True  # "West Kalimantan", "North Sumatra"
-        if before in {"in", "at", "on"} and start >= sent.start + 2 and doc[start - 2].lower_ not in _HOLDING_WORDS \
+        if before in {"in", "at", "on"} and start >= sent.start + 2 \
+                and _HOLDING_WORDS.isdisjoint(t.lower_ for t in doc[max(sent.start, start - 6):start - 1]) \
                 and not doc[start].is_upper \
                 and doc[end - 1].lower_ not in _COMPANY_WORDS and not (end < sent.end and doc[end].lower_ in
                                                                        {"'s", "’s", "'"}):  # noqa: RUF001
@@ -727,7 +728,10 @@ class Mentions:
         for n, mention in enumerate(out):
             if mention.type != ORG or mention.iri:
                 continue
-            if mention.text in sites:  # "Kemerton is ..." after "the Kemerton lithium hydroxide plant"
+            as_company = sum(m.text == mention.text and m.type == ORG for m in mentions)
+            if mention.text in sites and not (sites[mention.text].type == LOC and as_company >= 2):
+                # "Kemerton is ..." after "the Kemerton lithium hydroxide plant"; but a name the text uses as a
+                # company again and again is not turned into a place by one "in Vulcan"
                 other = sites[mention.text]
                 out[n] = EntityMention(other.name, other.type, mention.text, mention.start_char, mention.end_char,
                                        iri=other.iri)
@@ -737,7 +741,9 @@ class Mentions:
             # "Tianqi" for "Tianqi Lithium", "Huayou" for "Zhejiang Huayou Cobalt" (anywhere in the document)
             # a name introduced before its short form ("Tianqi Lithium ... Tianqi"); a short name used first is a
             # party of its own ("Vale ... Vale Base Metals", "Verkor ... the Verkor Innovation Centre")
-            first_use = min((m.start_char for m in mentions if m.text == mention.text), default=mention.start_char)
+            headline_end = doc.text.find("\n") if "\n" in doc.text.strip() else 0  # headlines use short names
+            first_use = min((m.start_char for m in mentions if m.text == mention.text and m.start_char > headline_end),
+                            default=mention.start_char)
             fuller = [m for m in out if m.type == ORG and m.name != mention.name and len(m.name.split()) > 1
                       and mention.text in re.split(r"[\s\-]+", m.name) and m.start_char < first_use]
             starting = [m for m in fuller if re.match(re.escape(mention.text) + r"[\s\-]", m.name)]
