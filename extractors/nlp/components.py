@@ -19,6 +19,7 @@ from spacy.util import filter_spans
 from extractors.facts import RELATIONS_VERSION, CandidateFact, EntityMention, Quantity
 from extractors.nlp.coreference import anaphors
 from extractors.nlp.entity_patterns import PatternMatcher
+from extractors.nlp.evidence import generic as _generic
 from extractors.nlp.scoring import normalise
 
 for _name in ("facts", "mentions"):
@@ -308,7 +309,8 @@ class CandidateNames:
             if end < sent.end and any(e.start == end and e.label_ == LOC for e in doc.ents):
                 return True  # "Vale Indonesia ...": joined to the place by _merge_names
             return after in {"'s", ",", "has", "have", "will", "is", "was", "said", "says", "and", "signed",
-                             "announced", "agreed", "plans", "expects", "reported"} or after in TRIGGER_WORDS
+                             "announced", "agreed", "plans", "expects", "reported", "also", "had"} \
+                or after in TRIGGER_WORDS
         text = doc[start:end].text
         return len(text) > 2 or (len(text) == 2 and (text.isupper() or any(c.isdigit() for c in text)))  # LG, G7
 
@@ -976,7 +978,7 @@ def _same_name(a: str, b: str) -> bool:
 
 def _topic(doc: Doc, sent: Span) -> Span | None:
     """The last organisation that opened a sentence before ``sent``, else the document's first organisation."""
-    earlier = [e for e in doc.ents if e.label_ == ORG and e.end <= sent.start]
+    earlier = [e for e in doc.ents if e.label_ == ORG and e.end <= sent.start and not _generic(e.text)]
     openers = [e for e in earlier if e.start - e.sent.start <= 1]
     return (openers or earlier or [None])[-1 if openers else 0]
 

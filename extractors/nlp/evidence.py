@@ -60,7 +60,7 @@ class OrganisationEvidence:
         in_facts = {f.subject.name for f in doc._.facts or []} | {f.object.name for f in doc._.facts or []}
         lower_words = {t.lower_ for t in doc if t.is_lower}
         evident = {name for name, n in counts.items() if _shaped(name)
-                   or ((n > 1 or name in in_facts) and not _common_words(name, lower_words) and not _generic(name))}
+                   or ((n > 1 or name in in_facts) and not _common_words(name, lower_words) and not generic(name))}
         for m in candidates:
             if m.name not in evident and _context(doc, m.start_char, m.end_char):
                 evident.add(m.name)
@@ -75,7 +75,7 @@ class OrganisationEvidence:
         for n in range(len(ordered) - 2):
             run = ordered[n:n + 3]
             if all(_listed_together(doc, a, b) for a, b in itertools.pairwise(run)):
-                evident.update(m.name for m in run if not _generic(m.name))
+                evident.update(m.name for m in run if not generic(m.name))
         dropped = {m.name for m in candidates if m.name not in evident}
         doc._.mentions = [m for m in mentions if not (m.type == ORG and m.iri is None and m.name in dropped)]
         # a fact about a word that is not an organisation ("the Project", "Indicative") is not a fact either
@@ -99,7 +99,7 @@ def _common_words(name: str, lower_words: set[str]) -> bool:
                                       for w in words)
 
 
-def _generic(name: str) -> bool:
+def generic(name: str) -> bool:
     """One word that names a kind of thing ("Project", "Company", "Kingdom") or reads as an ordinary noun or adjective
     by its ending ("Evaluation", "Indicative", "Upstream"): company names are seldom built that way."""
     return " " not in name and not name.isupper() and (name.lower() in _GENERIC_NOUNS
