@@ -1026,7 +1026,7 @@ class _Sentence:
 
     def _hedged(self, start: int, trigger: int) -> bool:
         low = max(self.sent.start, start - 3)
-        return any(self.doc[i].lower_ in HEDGES for i in range(low, trigger + 1)) \
+        return any(self.doc[i].lower_ in HEDGES and self.doc[i].text != "May" for i in range(low, trigger + 1)) \
             or not _UNSETTLED.isdisjoint(self.words)
 
     def _coordinated(self, first: Span) -> list[Span]:
@@ -1034,7 +1034,8 @@ class _Sentence:
         places = {i for e in self.ents if e.label_ == LOC and first.label_ != LOC for i in range(e.start, e.end)}
         for ent in self.ents:
             if ent.start >= out[-1].end and ent.label_ == first.label_:
-                gap = [t for t in self.doc[out[-1].end:ent.start] if t.i not in places]
+                # past places and a bracketed share: "Tianqi Lithium (51%) and IGO (49%)"
+                gap = [t for t in self.doc[out[-1].end:ent.start] if t.i not in places and not self._in_brackets(t.i)]
                 if len(gap) <= 4 and all(t.lower_ in {",", "and", "or", "as", "well", "the", "&", "in", "at", "near",
                                                       "-", "/", "\u2013", "\u2014", ":"} for t in gap):
                     out.append(ent)
@@ -1650,7 +1651,8 @@ class _Sentence:
         for ent in reversed([e for e in self.ents if e.end <= last.start]):
             # past a bracketed abbreviation: "PT Aneka Tambang (Antam) and PT Indonesia Asahan Aluminium"
             gap = [t for t in self.doc[ent.end:out[0].start] if not self._in_brackets(t.i)]
-            if ent.label_ in {ORG, LOC} and len(gap) <= 2 and all(t.lower_ in {"and", ",", "&"} for t in gap):
+            if ent.label_ in {ORG, LOC} and len(gap) <= 3 and all(t.lower_ in {"and", ",", "&", "the"} for t in gap) \
+                    and any(t.lower_ != "the" for t in gap):  # "Japan and the United States"
                 out.insert(0, ent)
             else:
                 break
