@@ -81,6 +81,7 @@ class EntityPatterns:
     def __init__(self, nlp: Language) -> None:
         self.matcher = PatternMatcher(nlp.vocab, nlp.make_doc)
         self.meta: dict[str, tuple[str, str]] = {}
+        self.names: dict[str, str] = {}  # key -> the entity's primary label, when the pattern gives it
 
     def add_patterns(self, patterns: Iterable[dict]) -> None:
         entries = []
@@ -88,12 +89,17 @@ class EntityPatterns:
             label, pattern_id = pattern["label"], str(pattern.get("id") or "")
             key = f"{label}\x1f{pattern_id}"
             self.meta[key] = (label, pattern_id)
+            if pattern.get("name"):
+                self.names[key] = str(pattern["name"]).casefold()
             entries.append((key, pattern["pattern"]))
         self.matcher.add(entries)
 
     def __call__(self, doc: Doc) -> Doc:
         priority = self.matcher.priority
+        # longest first; then places; then, of several entities with this name, the one whose own label it is
+        # ("Voisey's Bay" the mine, not a deposit that has it as an alias)
         matches = sorted(self.matcher(doc), key=lambda m: (-(m[2] - m[1]), m[1], self.meta[m[0]][0] != "LOCATION",
+                                                           self.names.get(m[0]) != doc[m[1]:m[2]].text.casefold(),
                                                            priority[m[0]]))
         ents = list(doc.ents)
         taken = {i for ent in ents for i in range(ent.start, ent.end)}

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kg.search import label_rows
 
-PATTERNS_VERSION = "cm.graph_patterns.v3"
+PATTERNS_VERSION = "cm.graph_patterns.v4"
 PATTERN_FOLDER = Path(__file__).with_name("patterns")
 LABEL_OF_KIND = {"commodity": "MINERAL", "country": "LOCATION", "place": "LOCATION", "facility": "FACILITY",
                  "organisation": "ORGANIZATION"}
@@ -41,7 +41,7 @@ _COMMON_WORDS = {
     "mining", "nickel", "north", "northern", "phoenix", "pioneer", "plant", "project", "queen", "silver", "south",
     "southern", "star", "summit", "union", "victoria", "victory", "west", "western", "world",
 }
-_WORD = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(r"(?<=\w)['\u2019]s\b|\w+|[^\w\s]")  # "Voisey's" is "Voisey" + "'s", as spaCy splits it
 
 
 def _tokens(label: str) -> list[str]:

@@ -36,7 +36,7 @@ def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG,
     cleaned = []
     for pattern in [*patterns, *static_patterns()]:
         pattern = dict(pattern)
-        name = pattern.pop("name", None)
+        name = pattern.get("name")
         if name and pattern.get("id"):
             names.setdefault(pattern["id"], name)
         cleaned.append(pattern)
