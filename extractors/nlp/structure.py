@@ -33,7 +33,8 @@ SITE_MODIFIERS = {
     "spodumene", "manganese", "alumina", "aluminium", "zinc", "tin", "uranium", "vanadium", "gallium", "germanium",
     "antimony", "tungsten", "electrolyte", "foil", "metals", "metal", "new", "second", "third", "first", "planned",
     "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev", "gold", "silver",
-    "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter", "grade", "nickel-cobalt",
+    "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter", "grade", "nickel-cobalt", "advanced",
+    "optimisation", "optimization", "integrated", "metallurgical", "recovery", "cylindrical", "prismatic", "pouch",
 }
 _DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 # Words before a described site that make it hypothetical ("a possible downstream plant in Argentina").
@@ -140,6 +141,9 @@ class Sites:
                     start = inside.start
                 elif (inside is None or inside is entity_at.get(token.i)) and previous.lower_ in SITE_MODIFIERS:
                     start -= 1
+                elif previous.lower_ == "and" and start - 2 >= token.sent.start \
+                        and doc[start - 2].lower_ in SITE_MODIFIERS and entity_at.get(start - 2) is None:
+                    start -= 1  # "recycling and refining plant"
                 else:
                     break
             # "the plant in Nysa" refers back to a plant already named as often as it introduces one
