@@ -35,6 +35,7 @@ SITE_MODIFIERS = {
     "large-scale", "-", "scale", "large", "production", "manufacturing", "black", "mass", "ev", "gold", "silver",
     "brine", "ore", "mineral", "sands", "heavy", "bauxite", "smelter", "grade", "nickel-cobalt", "advanced",
     "optimisation", "optimization", "integrated", "metallurgical", "recovery", "cylindrical", "prismatic", "pouch",
+    "lfp", "nmc", "nca", "ncm", "lmfp",
 }
 _DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 # Words before a described site that make it hypothetical ("a possible downstream plant in Argentina").
@@ -99,7 +100,8 @@ def make_sites(nlp: Language, name: str) -> Sites:
 
 @functools.cache
 def _countries() -> frozenset[str]:
-    return frozenset(name for c in pycountry.countries for name in (c.name, getattr(c, "common_name", None)) if name)
+    names = {name for c in pycountry.countries for name in (c.name, getattr(c, "common_name", None)) if name}
+    return frozenset(names | {"US", "USA", "U.S.", "UK", "EU", "DRC", "UAE"})
 
 
 def _place_named(doc: Doc, ent: Span) -> Span:
@@ -162,5 +164,7 @@ class Sites:
             names[(span.start, span.end)] = f"{place.text} {' '.join(words)}".replace(" - ", "-")
             new.append(span)
         inner = {(e.start, e.end) for s in new for e in ents if s.start <= e.start and e.end <= s.end}
-        doc.ents = filter_spans([*(e for e in ents if (e.start, e.end) not in inner), *new])
+        # a description left without a place ("the LFP plant", "Battery anode facility") names no site
+        kept = [e for e in ents if (e.start, e.end) not in inner and not _only_kind(e, e.end - 1)]
+        doc.ents = filter_spans([*kept, *new])
         return doc

@@ -404,6 +404,8 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("LOCATED_IN", "Brenton", "Northern Territory")}),
     ("Zephyr Metals Ltd runs a plant in Oakvale, in the Western Australia region, it said.",
      {("LOCATED_IN", "Oakvale plant", "Western Australia")}),
+    ("Zephyr Metals Ltd is building the St. Thomas plant in Ontario, it said.",
+     {("OPERATES", "Zephyr Metals Ltd", "St. Thomas plant")}),
     ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
      {("PRODUCES", "Brenton plant", "Lithium hydroxide")}),
     ("Shipments of lithium hydroxide from the Brenton plant rose in the quarter.",
@@ -436,6 +438,7 @@ def test_passive_owners_keep_their_own_shares(nlp):
     ("The deal was backed by Jane Ostrava, executive chair of Quillfort Resources Ltd, it said.",
      ("ORGANIZATION", "Jane Ostrava")),
     ("Quillfort Resources Ltd said its Australia lithium mine began shipping.", ("FACILITY", "Australia")),
+    ("Neither refinery is running. The LFP plant will open, Zephyr Metals Ltd said.", ("FACILITY", "LFP plant")),
 ])
 def test_not_entities(nlp, text, absent):
     found = {(e["type"], e["name"]) for e in extract_document(nlp, "t", text)["entities"]}
