@@ -128,6 +128,8 @@ class CandidateNames:
                     elif doc[j].text in {"New", "First", "Group"} and j + 1 < sent.end and j + 1 not in taken \
                             and self._name_token(doc, j + 1):
                         j += 2  # "BTR New Material", "Pacific First Resources": a capital word inside a name
+                    elif doc[j].text == "On" and doc[j - 1].is_upper and not doc[j].is_sent_start:
+                        j += 1  # "SK On"
                     elif (doc[j].text in _NAME_JOINERS or (doc[j].text == "and" and doc[i].text in _INSTITUTIONS)) \
                             and j + 1 < sent.end and (doc[j].text not in _INSTITUTION_JOINERS
                                                       or doc[i].text in _INSTITUTIONS):
@@ -1255,6 +1257,8 @@ class _Sentence:
                 if subject.label_ not in subject_types:
                     continue
                 for obj in self._coordinated(objects[0]):
+                    if relation == "OWNS" and obj is not objects[0] and self._share_after(obj) is not None:
+                        continue  # "holds 51% of StarPlus and Stellantis the remaining 49%": a second owner
                     if relation == "SUPPLIES":
                         self.supplied = (subject, obj)
                     yield subject, obj, 0.7
@@ -1615,6 +1619,12 @@ class _Sentence:
             i -= 3  # "Kamoto Copper Company (KCC), a joint venture"
         return self.ents_at(i - 1)
 
+    def _share_after(self, ent: Span) -> Span | None:
+        """The percentage right after a party, past "the remaining" ("Gécamines the remaining 25%")."""
+        return next((q for q in self.quantities if q.label_ == "PERCENT" and 0 <= q.start - ent.end <= 3
+                     and all(t.lower_ in {"the", "remaining", "other", "rest", "balance"}
+                             for t in self.doc[ent.end:q.start])), None)
+
     def gapped_owners(self, found: list[CandidateFact]) -> list[CandidateFact]:
         """"Glencore holds 75% and the state miner Gécamines the remaining 25%": the second owner's verb is gapped."""
         out = []
@@ -1624,9 +1634,7 @@ class _Sentence:
             for ent in self.ents:
                 if ent.label_ != ORG or ent.start_char <= fact.subject.end_char:
                     continue
-                share = next((q for q in self.quantities if q.label_ == "PERCENT" and 0 <= q.start - ent.end <= 3
-                              and all(t.lower_ in {"the", "remaining", "other", "rest", "balance"}
-                                      for t in self.doc[ent.end:q.start])), None)
+                share = self._share_after(ent)
                 before = self.doc[max(self.sent.start, ent.start - 4):ent.start]
                 joined = next((t.i for t in before if t.lower_ == "and"), None)
                 if share is None or joined is None or not all(t.is_lower for t in self.doc[joined:ent.start]):

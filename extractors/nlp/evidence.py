@@ -39,7 +39,8 @@ _CUES_BEFORE = set("company group firm miner miners producer producers maker mak
 _CUES_AFTER = {"group", "unit", "subsidiary", "division", "arm", "executive", "executives", "shareholders",
                "spokesperson", "spokesman", "spokeswoman"}
 _GENERIC_NOUNS = set("company project group mine plant refinery operation operations facility venture partnership "
-                     "agreement kingdom government board upstream downstream midstream phase stage".split())
+                     "agreement kingdom government board upstream downstream midstream phase stage media reports "
+                     "analysts officials sources".split())
 _COMMON_ENDINGS = ("tion", "sion", "ment", "ive", "ity", "ness", "ance", "ence", "ing", "ous", "ical", "ally")
 
 

@@ -404,6 +404,8 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("LOCATED_IN", "Brenton", "Northern Territory")}),
     ("Zephyr Metals Ltd runs a plant in Oakvale, in the Western Australia region, it said.",
      {("LOCATED_IN", "Oakvale plant", "Western Australia")}),
+    ("Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.",
+     {("OWNS", "Zephyr Metals Ltd", "Brenton Cells Ltd"), ("OWNS", "Tesla", "Brenton Cells Ltd")}),
     ("Zephyr Metals Ltd is building the St. Thomas plant in Ontario, it said.",
      {("OPERATES", "Zephyr Metals Ltd", "St. Thomas plant")}),
     ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
@@ -418,6 +420,11 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
 def test_more_phrasings(nlp, text, expected):
     found = {(r["type"], r["subject"], r["object"]) for r in relations_full(nlp, text)}
     assert expected <= found, found
+
+
+def test_a_gapped_second_owner_is_not_owned_by_the_first(nlp):
+    found = relations(nlp, "Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.")
+    assert ("OWNS", "Zephyr Metals Ltd", "Tesla") not in found
 
 
 def test_investing_in_a_plant_is_not_a_stake(nlp):
