@@ -202,6 +202,8 @@ class CandidateNames:
     @staticmethod
     def _name_token(doc: Doc, i: int) -> bool:
         token = doc[i]
+        if token.text in {"St.", "Mt.", "Ft.", "Ste."} and i + 1 < len(doc) and _CAPITALISED.match(doc[i + 1].text):
+            return True  # "St. Thomas"
         if not _CAPITALISED.match(token.text) or token.lower_ in _NOT_NAMES or token.text in _EXCHANGES:
             return False
         # a ticker: "(NYSE: ALB)"
@@ -1860,7 +1862,7 @@ class _Sentence:
         Western Australia", "in the Pilbara region of Western Australia"."""
         i = place.end
         while i < self.sent.end and self.doc[i].lower_ in {"region", "province", "state", "district", "county",
-                                                            "territory", "area"}:
+                                                            "territory", "area", "range", "belt", "basin"}:
             i += 1
         if i >= self.sent.end or self.doc[i].lower_ not in {",", "in", "of"}:
             return None
