@@ -1931,11 +1931,14 @@ class _Sentence:
         """"Shipments of NCM cathode material from the company's cathode plant in Gwangyang": what a facility
         ships, it makes."""
         for token in self.sent:
-            if token.lower_ not in {"shipment", "shipments", "exports", "deliveries", "cargo", "cargoes"}:
+            if token.lower_ not in {"shipment", "shipments", "exports", "deliveries", "cargo", "cargoes", "output",
+                                    "production", "sales"}:
                 continue
-            minerals = [m for m in self._of({MIN}, after=token.i) if m.start - token.i <= 6]
-            sources = [e for e in self._of({FAC}, after=token.i) if minerals and 0 < e.start - minerals[0].end <= 8
-                       and self._cue_before(e.start) == "from"]
+            # "shipments of NCM cathode from ...", "spodumene concentrate output from the Kathleen Valley project"
+            minerals = [m for m in self._of({MIN}, after=token.i) if m.start - token.i <= 6] \
+                or [m for m in self.ents if m.label_ == MIN and m.end == token.i]
+            sources = [e for e in self._of({FAC}, after=token.i) if minerals and 0 < e.start - max(token.i, minerals[
+                0].end) <= 8 and self._cue_before(e.start) in {"from", "at"}]
             if minerals and sources and not self._hedged(token.i, sources[0].start):
                 for mineral in self._coordinated(minerals[0]):
                     yield self._fact(sources[0], "PRODUCES", mineral, {}, 0.5)
