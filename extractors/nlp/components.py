@@ -84,6 +84,8 @@ _COMPASS = {"North", "South", "East", "West", "Central", "Northern", "Southern",
 _PERSON_TITLES = {"representative", "ambassador", "minister", "secretary", "president", "chairman", "chairwoman",
                   "director", "officer", "spokesperson", "spokesman", "spokeswoman", "ceo", "premier", "governor",
                   "senator", "mr", "ms", "mrs", "dr"}
+_JOB_WORDS = _PERSON_TITLES | {"managing", "chief", "executive", "general", "manager", "head", "vice", "deputy",
+                                "financial", "operating", "technology", "commercial", "non-executive", "chair"}
 _CAPITALISED = re.compile(r"^([A-Z\u00c0-\u00d6\u00d8-\u00de][\w&'\-]*|[A-Z]{2,}\w*)$")
 # Nationality adjectives and generic plural nouns that open sentences ("Analysts said", "Chinese refiners").
 _DEMONYMS = set("african american asian australian belgian brazilian canadian chilean chinese congolese "
@@ -299,6 +301,8 @@ class CandidateNames:
         if any(t.lower_ in _PERSON_TITLES for t in doc[start:end - 1]):  # "Trade Representative Katherine Tai"
             return False
         words = {t.lower_ for t in doc[start:end]}
+        if words <= _JOB_WORDS or re.fullmatch(r"(FY|CY|H|Q)\d{1,4}", doc[start:end].text):
+            return False  # "Managing Director", "Chief Executive Officer"; "FY25", "Q3"
         if end - start == 1 and words & (_DEMONYMS | _GENERIC_OPENERS):
             return False
         if words <= _LEGAL_FORMS:

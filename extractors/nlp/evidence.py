@@ -40,7 +40,7 @@ _CUES_AFTER = {"group", "unit", "subsidiary", "division", "arm", "executive", "e
                "spokesperson", "spokesman", "spokeswoman"}
 _GENERIC_NOUNS = set("company project group mine plant refinery operation operations facility venture partnership "
                      "agreement kingdom government board upstream downstream midstream phase stage media reports "
-                     "analysts officials sources".split())
+                     "analysts officials sources record concentrate mines indicative".split())
 _COMMON_ENDINGS = ("tion", "sion", "ment", "ive", "ity", "ness", "ance", "ence", "ing", "ous", "ical", "ally")
 
 
@@ -63,7 +63,7 @@ class OrganisationEvidence:
         evident = {name for name, n in counts.items() if _shaped(name)
                    or ((n > 1 or name in in_facts) and not _common_words(name, lower_words) and not generic(name))}
         for m in candidates:
-            if m.name not in evident and _context(doc, m.start_char, m.end_char):
+            if m.name not in evident and not generic(m.name) and _context(doc, m.start_char, m.end_char):
                 evident.add(m.name)
         # "Orbis Energy Solution and Cobalt Ridge Holdings signed": an item of a list of organisations is one too
         organisations = sorted((m for m in mentions if m.type == ORG and (m.iri or m.name in evident)),
@@ -109,7 +109,7 @@ def generic(name: str) -> bool:
 
 def _shaped(name: str) -> bool:
     words = name.replace(",", " ").replace(".", " ").split()
-    return bool(words) and (name.replace(".", "").replace("-", "").isupper()
+    return bool(words) and ((name.replace(".", "").replace("-", "").isupper() and len(words) == 1)
                             or words[-1].lower() in _COMPANY_ENDINGS or words[0].lower() in _INSTITUTION_OPENERS)
 
 

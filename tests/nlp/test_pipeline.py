@@ -446,6 +446,9 @@ def test_passive_owners_keep_their_own_shares(nlp):
      ("ORGANIZATION", "Jane Ostrava")),
     ("Quillfort Resources Ltd said its Australia lithium mine began shipping.", ("FACILITY", "Australia")),
     ("Neither refinery is running. The LFP plant will open, Zephyr Metals Ltd said.", ("FACILITY", "LFP plant")),
+    ("Output rose in FY25, the Managing Director of Zephyr Metals Ltd said.", ("ORGANIZATION", "Managing Director")),
+    ("Output rose in FY25, the Managing Director of Zephyr Metals Ltd said.", ("ORGANIZATION", "FY25")),
+    ("QUARTERLY REPORT\nIndicative figures: output rose, Zephyr Metals Ltd said.", ("ORGANIZATION", "Indicative")),
 ])
 def test_not_entities(nlp, text, absent):
     found = {(e["type"], e["name"]) for e in extract_document(nlp, "t", text)["entities"]}
