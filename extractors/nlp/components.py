@@ -934,6 +934,8 @@ class Relations:
 
 def _add(facts: list[CandidateFact], fact: CandidateFact) -> None:
     key = (fact.subject.name, fact.predicate, fact.object.name)
+    if fact.predicate == "PARTNERSHIP" and any((f.object.name, f.predicate, f.subject.name) == key for f in facts):
+        return  # symmetric: "A with B" is "B with A"
     subject_types, object_types = _SIGNATURES.get(fact.predicate, ({fact.subject.type}, {fact.object.type}))
     if fact.subject.type not in subject_types or fact.object.type not in object_types:
         return  # a name the document resolved to another kind of entity ("Berlin" the city, not a company)
@@ -1236,7 +1238,8 @@ class _Sentence:
             if any(q.label_ in {"MASS", "RATE"} and 0 < q.start - index <= 4 for q in self.quantities):
                 return
         if relation in {"OWNS", "OPERATES"}:
-            relative = self._relative_antecedent(subjects[0]) if subjects else None
+            # "Y, in which A and B each hold 40%": the first of the subjects opens the relative clause
+            relative = self._relative_antecedent(self._coordinated_before(subjects[0])[0]) if subjects else None
             # "the Greenbushes Mine, in which Albemarle holds a 49% interest"; "Pilgangoora, which Pilbara operates"
             if relative is not None and relative.label_ in object_types:
                 objects = [relative]
@@ -1476,15 +1479,20 @@ class _Sentence:
     def joint_owners(self, found: list[CandidateFact]) -> list[CandidateFact]:
         """Two organisations that own one thing in a sentence about a joint venture are partners ("a joint venture
         owned 75% by Sayona and 25% by Piedmont")."""
-        if {"venture", "jv", "jointly", "partners", "together", "50:50", "equally", "invest", "co-own"}.isdisjoint(
-                self.words):
-            return []
         owners: dict[str, list[EntityMention]] = {}
+        shares: dict[str, dict[str, float]] = {}
         for fact in found:
             if fact.predicate == "OWNS" and fact.subject.type == ORG:
-                owners.setdefault(fact.object.name, []).append(fact.subject)
+                if fact.subject.name not in shares.setdefault(fact.object.name, {}):
+                    owners.setdefault(fact.object.name, []).append(fact.subject)
+                shares[fact.object.name][fact.subject.name] = float(fact.attributes.get("percentage", 0))
+        # "a joint venture ...", "each hold 39.6%", or shares that add up to the whole ("75% ... the remaining 25%")
+        venture = not {"venture", "jv", "jointly", "partners", "together", "50:50", "equally", "invest", "co-own",
+                       "each"}.isdisjoint(self.words)
         out = []
-        for group in owners.values():
+        for owned, group in owners.items():
+            if not venture and not 99 <= sum(shares[owned].values()) <= 101:
+                continue
             for n, first in enumerate(group):
                 for second in group[n + 1:]:
                     out.append(CandidateFact(first, "PARTNERSHIP", second, {}, evidence=self.sent.text,
@@ -1558,7 +1566,9 @@ class _Sentence:
                                         confidence=0.6)
 
     def _other_deal(self) -> bool:
-        return any(rel in {"SUPPLIES", "OWNS"} for _, rel, _ in self.triggers)
+        """A supply or a stake deal in the sentence; not an "investment agreement" with a government."""
+        return any(rel in {"SUPPLIES", "OWNS"} and not self.doc[i].lower_.startswith("invest")
+                   for i, rel, _ in self.triggers)
 
     def _partners(self, index: int):
         """"a joint venture between A and B", "A signed an MoU with B and C", "A, B and C signed a partnership",

@@ -422,6 +422,14 @@ def test_more_phrasings(nlp, text, expected):
     assert expected <= found, found
 
 
+@pytest.mark.parametrize("text", [
+    "Zephyr Metals Ltd holds a 75% interest in Brenton Lithium Ltd, with the remaining 25% held by Tesla, it said.",
+    "Brenton Lithium Ltd, in which Zephyr Metals Ltd and Tesla each hold a 40% interest, started up.",
+])
+def test_co_owners_of_a_whole_or_of_equal_shares_are_partners(nlp, text):
+    assert ("PARTNERSHIP", "Zephyr Metals Ltd", "Tesla") in relations(nlp, text)
+
+
 def test_a_gapped_second_owner_is_not_owned_by_the_first(nlp):
     found = relations(nlp, "Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.")
     assert ("OWNS", "Zephyr Metals Ltd", "Tesla") not in found
