@@ -1076,6 +1076,7 @@ class _Sentence:
         yield from self._asset_lists()
         yield from self._shipped_from()
         yield from self._held_through()
+        yield from self._shipped_to()
         for index, relation, mode in self.triggers:
             if relation == "EXPORT_RESTRICTION" and not self.has_export:
                 continue
@@ -1956,6 +1957,18 @@ class _Sentence:
             if minerals and sources and not self._hedged(token.i, sources[0].start):
                 for mineral in self._coordinated(minerals[0]):
                     yield self._fact(sources[0], "PRODUCES", mineral, {}, 0.5)
+
+    def _shipped_to(self):
+        """"natural graphite, part of which is shipped to Syrah's Vidalia facility": what is shipped to a facility
+        is its feedstock."""
+        for token in self.sent:
+            if token.lower_ not in {"shipped", "sent", "delivered", "trucked", "railed", "transported", "fed"} \
+                    or token.i + 1 >= self.sent.end or self.doc[token.i + 1].lower_ != "to":
+                continue
+            targets = [e for e in self._of({FAC}, after=token.i) if e.start - token.i <= 6]
+            minerals = [m for m in self._of({MIN}, before=token.i) if token.i - m.end <= 12]
+            if targets and minerals and not self._hedged(minerals[0].start, token.i):
+                yield self._fact(targets[0], "PROCESSES", minerals[0], {}, 0.5)
 
     def _held_through(self):
         """"The Hengjaya Mine is held through PT Hengjaya Mineralindo": the company it is held through owns it;

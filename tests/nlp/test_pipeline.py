@@ -406,6 +406,8 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("LOCATED_IN", "Oakvale plant", "Western Australia")}),
     ("Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.",
      {("OWNS", "Zephyr Metals Ltd", "Brenton Cells Ltd"), ("OWNS", "Tesla", "Brenton Cells Ltd")}),
+    ("Greenbushes produces spodumene concentrate, part of which is shipped to the Brenton plant in Western Australia.",
+     {("PROCESSES", "Brenton plant", "Spodumene concentrate")}),
     ("Zephyr Metals Ltd is building the St. Thomas plant in Ontario, it said.",
      {("OPERATES", "Zephyr Metals Ltd", "St. Thomas plant")}),
     ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
