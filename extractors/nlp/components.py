@@ -6,6 +6,7 @@ are found inside one sentence from a trigger word and the order and roles of the
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import re
@@ -735,11 +736,16 @@ class Mentions:
                 sites.setdefault(m.text, m)
                 if m.type == LOC:
                     sites.setdefault(m.name, m)  # the dateline "HARARE" is named "Harare"
+        as_company = collections.Counter(m.text for m in mentions if m.type == ORG)
+        headline_end = doc.text.find("\n") if "\n" in doc.text.strip() else 0  # headlines use short names
+        first_use: dict[str, int] = {}
+        for m in mentions:
+            if m.start_char > headline_end:
+                first_use.setdefault(m.text, m.start_char)
         for n, mention in enumerate(out):
             if mention.type != ORG or mention.iri:
                 continue
-            as_company = sum(m.text == mention.text and m.type == ORG for m in mentions)
-            if mention.text in sites and not (sites[mention.text].type == LOC and as_company >= 2):
+            if mention.text in sites and not (sites[mention.text].type == LOC and as_company[mention.text] >= 2):
                 # "Kemerton is ..." after "the Kemerton lithium hydroxide plant"; but a name the text uses as a
                 # company again and again is not turned into a place by one "in Vulcan"
                 other = sites[mention.text]
@@ -751,11 +757,9 @@ class Mentions:
             # "Tianqi" for "Tianqi Lithium", "Huayou" for "Zhejiang Huayou Cobalt" (anywhere in the document)
             # a name introduced before its short form ("Tianqi Lithium ... Tianqi"); a short name used first is a
             # party of its own ("Vale ... Vale Base Metals", "Verkor ... the Verkor Innovation Centre")
-            headline_end = doc.text.find("\n") if "\n" in doc.text.strip() else 0  # headlines use short names
-            first_use = min((m.start_char for m in mentions if m.text == mention.text and m.start_char > headline_end),
-                            default=mention.start_char)
+            first = first_use.get(mention.text, mention.start_char)
             fuller = [m for m in out if m.type == ORG and m.name != mention.name and len(m.name.split()) > 1
-                      and mention.text in re.split(r"[\s\-]+", m.name) and m.start_char < first_use]
+                      and mention.text in re.split(r"[\s\-]+", m.name) and m.start_char < first]
             starting = [m for m in fuller if re.match(re.escape(mention.text) + r"[\s\-]", m.name)]
             names = {m.name for m in (starting or fuller)}
             if len(names) == 1 or starting:
