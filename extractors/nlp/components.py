@@ -68,9 +68,6 @@ _HOLDING_WORDS = set("stake stakes interest interests investment investments inv
 _COMPANY_WORDS = set("ltd limited inc corp corporation company co plc ag sa nv se group holdings mining minerals "
                      "resources metals materials energy chemicals technologies industries partners capital lithium "
                      "cobalt nickel tbk llc gmbh".split())
-_PERSON_DESCRIPTIONS = {"chief", "ceo", "cfo", "chairman", "chairwoman", "chair", "founder", "co-founder",
-                        "spokesperson", "spokesman", "spokeswoman", "managing", "minister", "secretary", "executive",
-                        "president", "director", "head", "analyst"}
 _TITLE_WORDS = {"Minister", "President", "Secretary", "Ambassador", "Representative", "Governor", "Premier",
                 "Chancellor"}
 # Words that follow a name as its verb ("Meridian said"): a capitalised word before them is a name, not an adjective.
@@ -86,7 +83,10 @@ _PERSON_TITLES = {"representative", "ambassador", "minister", "secretary", "pres
                   "director", "officer", "spokesperson", "spokesman", "spokeswoman", "ceo", "premier", "governor",
                   "senator", "mr", "ms", "mrs", "dr"}
 _JOB_WORDS = _PERSON_TITLES | {"managing", "chief", "executive", "general", "manager", "head", "vice", "deputy",
-                                "financial", "operating", "technology", "commercial", "non-executive", "chair"}
+                                "financial", "operating", "technology", "commercial", "non-executive", "chair", "cfo"}
+# Words that describe a person in an apposition ("Jane Doe, executive chair of ...").
+_PERSON_DESCRIPTIONS = (_JOB_WORDS - {"technology", "financial", "operating", "commercial", "general"}) | {
+    "founder", "co-founder", "analyst"}
 _CAPITALISED = re.compile(r"^([A-Z\u00c0-\u00d6\u00d8-\u00de][\w&'\-]*|[A-Z]{2,}\w*)$")
 # Nationality adjectives and generic plural nouns that open sentences ("Analysts said", "Chinese refiners").
 _DEMONYMS = set("african american asian australian belgian brazilian canadian chilean chinese congolese "
