@@ -88,32 +88,31 @@ def anaphors(doc: Doc, mentions: dict[tuple[int, int], EntityMention]) -> list[t
         span = Span(doc, token.i, end + 1)
         earlier = [(e, m) for e, m in ents if e.end <= token.i
                    and sentence_of[token.i] - sentence_of[e.start] <= _MAX_SENTENCES_BACK]
-        target = _apposed(doc, token.i, ents, label={FAC} if noun in _FACILITY_NOUNS else {ORG})
         label = FAC if noun in _FACILITY_NOUNS else ORG
-        if target is not None:
-            pass
-        elif noun in _FACILITY_NOUNS:
-            facilities = [m for e, m in earlier if e.label_ == FAC]
-            wanted = _FACILITY_NOUNS[noun]
-            same_kind = [m for m in facilities if _kind(m) == wanted]
-            unknown_kind = [m for m in facilities if _kind(m) is None]
-            target = (same_kind or unknown_kind or facilities or [None])[-1]
-            label = FAC
-        elif noun in _COMPANY_NOUNS:
-            target = _topic(ents, token.i)
-            label = ORG
-        elif noun in _VENTURE_NOUNS:
-            ventures = [m for e, m in ents if e.end <= token.i and e.label_ == ORG and _introduced_as_venture(doc, e)]
-            target = ventures[-1] if ventures else None
-            label = ORG
-        elif noun in _GROUPING_NOUNS:
-            groups = [m for e, m in ents if e.end <= token.i and e.label_ == ORG
-                      and noun in m.name.lower().split()]
-            target = groups[-1] if groups else None
-            label = ORG
+        target = _apposed(doc, token.i, ents, label={label}) or _referent(doc, token.i, noun, ents, earlier)
         if target is not None:
             out.append((Span(doc, span.start, span.end, label=label), target))
     return out
+
+
+def _referent(doc: Doc, start: int, noun: str, ents: list[tuple[Span, EntityMention]],
+              earlier: list[tuple[Span, EntityMention]]) -> EntityMention | None:
+    """The entity a description refers back to, by the kind its noun names."""
+    if noun in _FACILITY_NOUNS:
+        facilities = [m for e, m in earlier if e.label_ == FAC]
+        wanted = _FACILITY_NOUNS[noun]
+        same_kind = [m for m in facilities if _kind(m) == wanted]
+        unknown_kind = [m for m in facilities if _kind(m) is None]
+        return (same_kind or unknown_kind or facilities or [None])[-1]
+    if noun in _COMPANY_NOUNS:
+        return _topic(ents, start)
+    if noun in _VENTURE_NOUNS:
+        ventures = [m for e, m in ents if e.end <= start and e.label_ == ORG and _introduced_as_venture(doc, e)]
+        return ventures[-1] if ventures else None
+    if noun in _GROUPING_NOUNS:
+        groups = [m for e, m in ents if e.end <= start and e.label_ == ORG and noun in m.name.lower().split()]
+        return groups[-1] if groups else None
+    return None
 
 
 def _apposed(doc: Doc, start: int, ents: list[tuple[Span, EntityMention]], label: set[str]) -> EntityMention | None:
