@@ -1297,6 +1297,10 @@ class _Sentence:
                       and all(t.lower_ in {",", "called", "named"} for t in self.doc[index + 1:e.start])), None)
         if after is not None:
             return after
+        named = self._ents_ending_at(index - (self.doc[index - 1].lower_ in {"joint", "50:50"}))
+        if named is not None and named.start > self.sent.start and self.doc[named.start - 1].lower_ in {"its",
+                                                                                                         "their"}:
+            return named  # "its Covalent Lithium joint venture with SQM"
         i = index - 1
         while i > self.sent.start and self.doc[i].lower_ in {"joint", "the", "a", "its", "their", "50:50", "new"}:
             i -= 1
@@ -1602,7 +1606,11 @@ class _Sentence:
                 return
         # a place the text only locates something in ("in Victoria, Australia") is not a party
         left = [e for e in self._of(types, before=index) if e.label_ == ORG or not self._locative(e)]
-        if index - 2 >= self.sent.start and {"its", "their"} & {self.doc[index - 1].lower_, self.doc[index - 2].lower_}:
+        named_venture = self._ents_ending_at(index - (self.doc[index - 1].lower_ in {"joint", "50:50"}))
+        possessive_venture = named_venture is not None and named_venture.start > self.sent.start \
+            and self.doc[named_venture.start - 1].lower_ in {"its", "their"}  # "its Covalent Lithium joint venture"
+        if possessive_venture or (index - 2 >= self.sent.start
+                                  and {"its", "their"} & {self.doc[index - 1].lower_, self.doc[index - 2].lower_}):
             left = self._of({ORG}, before=index)[-1:]  # "TLEA, its joint venture with Tianqi": its = the opener
             if self.doc[index - 1].lower_ == "their" or self.doc[index - 2].lower_ == "their":
                 # "developed by Antam and Inalum through their joint venture": the group just before "their"
@@ -1627,6 +1635,9 @@ class _Sentence:
             group = self._coordinated_before(left[0])
             if len(group) >= 2:
                 yield from self._pairs(group, 0.6)
+
+    def _ents_ending_at(self, end: int) -> Span | None:
+        return next((e for e in self.ents if e.end == end and e.label_ == ORG), None)
 
     def _apposed_to(self, index: int) -> Span | None:
         """The name a description such as ", a 50:50 joint venture" follows."""
@@ -1668,7 +1679,10 @@ class _Sentence:
 
     def _locative(self, ent: Span) -> bool:
         """A place named as where something is: after in/at/near/of/from, or after ", " following another place."""
-        before = self.doc[ent.start - 1] if ent.start > self.sent.start else None
+        i = ent.start - 1
+        if i > self.sent.start and self.doc[i].lower_ == "the":
+            i -= 1  # "in the Northern Cape"
+        before = self.doc[i] if i >= self.sent.start else None
         if before is None:
             return False
         if before.lower_ in {"in", "at", "near", "of", "from", "outside"}:

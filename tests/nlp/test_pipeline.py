@@ -432,6 +432,13 @@ def test_co_owners_of_a_whole_or_of_equal_shares_are_partners(nlp, text):
     assert ("PARTNERSHIP", "Zephyr Metals Ltd", "Tesla") in relations(nlp, text)
 
 
+def test_its_named_joint_venture_pairs_the_owner_with_the_partner(nlp):
+    found = relations(nlp, "Zephyr Metals Ltd said its Brenton Lithium Ltd joint venture with Tesla had started up.")
+    assert {("PARTNERSHIP", "Zephyr Metals Ltd", "Tesla"), ("OWNS", "Zephyr Metals Ltd", "Brenton Lithium Ltd"),
+            ("OWNS", "Tesla", "Brenton Lithium Ltd")} <= set(found)
+    assert ("PARTNERSHIP", "Brenton Lithium Ltd", "Tesla") not in found
+
+
 def test_a_gapped_second_owner_is_not_owned_by_the_first(nlp):
     found = relations(nlp, "Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.")
     assert ("OWNS", "Zephyr Metals Ltd", "Tesla") not in found
