@@ -7,6 +7,7 @@ are found inside one sentence from a trigger word and the order and roles of the
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import itertools
 import re
@@ -932,8 +933,22 @@ class Relations:
                 _add(facts, fact)
         for fact in _site_places(doc, facts):
             _add(facts, fact)
-        doc._.facts = [f for f in facts if f.predicate != _CONTAINS]
+        doc._.facts = _settle_supply_directions([f for f in facts if f.predicate != _CONTAINS])
         return doc
+
+
+def _settle_supply_directions(facts: list[CandidateFact]) -> list[CandidateFact]:
+    """A supply read from a deal noun ("a supply agreement with Albemarle for 100,000 t") gives way to the same pair
+    the other way round read from a verb ("Albemarle will supply ..."), which takes over its volume and years."""
+    out: list[CandidateFact | None] = list(facts)
+    for n, weak in enumerate(facts):
+        strong = next((m for m, f in enumerate(facts) if weak.predicate == f.predicate == "SUPPLIES"
+                       and f.confidence > weak.confidence
+                       and (f.subject.name, f.object.name) == (weak.object.name, weak.subject.name)), None)
+        if strong is not None:
+            out[n] = None
+            out[strong] = dataclasses.replace(out[strong], attributes={**weak.attributes, **out[strong].attributes})
+    return [f for f in out if f is not None]
 
 
 def _add(facts: list[CandidateFact], fact: CandidateFact) -> None:
@@ -1275,7 +1290,9 @@ class _Sentence:
                         continue  # "holds 51% of StarPlus and Stellantis the remaining 49%": a second owner
                     if relation == "SUPPLIES":
                         self.supplied = (subject, obj)
-                    yield subject, obj, 0.7
+                    # "signed a supply agreement with": a deal noun does not say which side supplies
+                    deal = index + 1 < self.sent.end and self.doc[index + 1].lower_ in _DEAL_NOUNS
+                    yield subject, obj, 0.45 if relation == "SUPPLIES" and deal else 0.7
 
     def _operated_companies(self, index: int):
         """"Glencore, which operates Kamoto Copper Company and Mutanda Mining": running a company is controlling

@@ -439,6 +439,14 @@ def test_its_named_joint_venture_pairs_the_owner_with_the_partner(nlp):
     assert ("PARTNERSHIP", "Brenton Lithium Ltd", "Tesla") not in found
 
 
+def test_a_supply_agreement_takes_its_direction_from_the_verb(nlp):
+    rels = relations_full(nlp, "Tesla has signed a supply agreement with Zephyr Metals Ltd for 8,000 tonnes a year of "
+                               "lithium hydroxide. Zephyr Metals Ltd will supply the material from its Brenton plant "
+                               "for Tesla's vehicles.")
+    supplies = [(r["subject"], r["object"], r["attributes"].get("volume")) for r in rels if r["type"] == "SUPPLIES"]
+    assert supplies == [("Zephyr Metals Ltd", "Tesla", 8000)]
+
+
 def test_a_gapped_second_owner_is_not_owned_by_the_first(nlp):
     found = relations(nlp, "Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.")
     assert ("OWNS", "Zephyr Metals Ltd", "Tesla") not in found
