@@ -1166,10 +1166,20 @@ class _Sentence:
             return
         if relation == "SUPPLIES" and mode == "buy":
             buyers = self._of({ORG}, before=index)
+            if buyers and any(self.doc[i].text == "," and self.doc[i + 1].lower_ == "and"
+                              for i in range(buyers[0].end, index)):
+                buyers = buyers[-1:]  # "Ford agreed to buy ... from SQM, and has a supply arrangement ...": Ford
             source = self._word_after(index, {"from"})
             sellers = self._of({ORG}, after=source) if source is not None else self._of({ORG}, after=index)
             if buyers and sellers:
                 yield sellers[0], buyers[0], 0.6
+                # "buy lithium from Nemaska Lithium in Quebec and lithium hydroxide from SQM": each "from" a seller
+                for i in range(sellers[0].end, min(self.sent.end, sellers[0].end + 15)):
+                    if self._clause_break(sellers[0].end - 1, i):
+                        break
+                    later = self.ents_at(i + 1) if self.doc[i].lower_ == "from" else None
+                    if later is not None and later.label_ == ORG and later.start == i + 1:
+                        yield later, buyers[0], 0.6
             return
         if mode == "sale":  # "CMOC agreed to sell a 25% interest in Kisanfu to CATL"
             to = self._word_after(index, {"to"}, limit=20)

@@ -408,6 +408,10 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      {("OWNS", "Zephyr Metals Ltd", "Brenton Cells Ltd"), ("OWNS", "Tesla", "Brenton Cells Ltd")}),
     ("Greenbushes produces spodumene concentrate, part of which is shipped to the Brenton plant in Western Australia.",
      {("PROCESSES", "Brenton plant", "Spodumene concentrate")}),
+    ("Tesla agreed to buy lithium from Zephyr Metals Ltd and lithium hydroxide from Ostrava Holdings Ltd, and has a "
+     "supply arrangement for nickel from Quillfort Resources Ltd.",
+     {("SUPPLIES", "Zephyr Metals Ltd", "Tesla"), ("SUPPLIES", "Ostrava Holdings Ltd", "Tesla"),
+      ("SUPPLIES", "Quillfort Resources Ltd.", "Tesla")}),
     ("Zephyr Metals Ltd is building the St. Thomas plant in Ontario, it said.",
      {("OPERATES", "Zephyr Metals Ltd", "St. Thomas plant")}),
     ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
