@@ -2007,9 +2007,11 @@ class _Sentence:
         """"natural graphite, part of which is shipped to Syrah's Vidalia facility": what is shipped to a facility
         is its feedstock."""
         for token in self.sent:
-            if token.lower_ not in {"shipped", "sent", "delivered", "trucked", "railed", "transported", "fed"} \
-                    or token.i + 1 >= self.sent.end or self.doc[token.i + 1].lower_ != "to":
-                continue
+            to = token.i + 1 < self.sent.end and self.doc[token.i + 1].lower_ == "to"
+            at = token.i + 1 < self.sent.end and self.doc[token.i + 1].lower_ in {"at", "in", "into"}
+            if not ((token.lower_ in {"shipped", "sent", "delivered", "trucked", "railed", "transported", "fed"} and to)
+                    or (token.lower_ in {"used", "consumed", "fed"} and at)):
+                continue  # "shipped to the Vidalia facility", "the NMC cathode used at Billy-Berclau"
             targets = [e for e in self._of({FAC}, after=token.i) if e.start - token.i <= 6]
             minerals = [m for m in self._of({MIN}, before=token.i) if token.i - m.end <= 12]
             if targets and minerals and not self._hedged(minerals[0].start, token.i):

@@ -412,6 +412,8 @@ def test_a_missing_recogniser_is_a_clear_cli_error(tmp_path, capsys, monkeypatch
      "supply arrangement for nickel from Quillfort Resources Ltd.",
      {("SUPPLIES", "Zephyr Metals Ltd", "Tesla"), ("SUPPLIES", "Ostrava Holdings Ltd", "Tesla"),
       ("SUPPLIES", "Quillfort Resources Ltd.", "Tesla")}),
+    ("The NMC cathode used at the Brenton plant is bought in from outside suppliers.",
+     {("PROCESSES", "Brenton plant", "NMC cathode")}),
     ("Zephyr Metals Ltd is building the St. Thomas plant in Ontario, it said.",
      {("OPERATES", "Zephyr Metals Ltd", "St. Thomas plant")}),
     ("The Brenton plant is designed to supply 60,000 tonnes per year of lithium hydroxide from 2026.",
