@@ -453,6 +453,12 @@ def test_a_supply_agreement_takes_its_direction_from_the_verb(nlp):
     assert supplies == [("Zephyr Metals Ltd", "Tesla", 8000)]
 
 
+def test_a_dropped_generic_candidate_takes_its_facts_with_it(nlp):
+    document = extract_document(nlp, "t", "Indicative sells spodumene concentrate to Tesla, Zephyr Metals Ltd said.")
+    assert "Indicative" not in {e["name"] for e in document["entities"]}
+    assert document["relations"] == []
+
+
 def test_a_gapped_second_owner_is_not_owned_by_the_first(nlp):
     found = relations(nlp, "Zephyr Metals Ltd holds 51% of Brenton Cells Ltd and Tesla the remaining 49%, it said.")
     assert ("OWNS", "Zephyr Metals Ltd", "Tesla") not in found
