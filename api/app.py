@@ -73,4 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import review  # /review: extracted facts to accept, reject or fix
 
     app.include_router(review.router)
+    from api.routers import whoami  # /whoami: what a token stands for
+
+    app.include_router(whoami.router)
     return app

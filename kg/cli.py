@@ -1,4 +1,4 @@
-"""The `critmin` command: load, query, serve, stats."""
+"""The `critmin` command: load, query, serve, stats, feeds, extraction, partners and their API tokens."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ OUTPUT_MEDIA_TYPES = {"table": "application/sparql-results+json", "json": "appli
 
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(store=getattr(args, "store", None), host=getattr(args, "host", None),
-                         port=getattr(args, "port", None), query_timeout_ms=getattr(args, "timeout_ms", None))
+                         port=getattr(args, "port", None), query_timeout_ms=getattr(args, "timeout_ms", None),
+                         accounts_db=getattr(args, "accounts_db", None))
 
 
 def _fail(message: str) -> int:
@@ -305,6 +306,67 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_partner_add(args: argparse.Namespace) -> int:
+    from kg.accounts import add_partner
+    from kg.iris import partner as partner_iri
+
+    settings = _settings(args)
+    partner = add_partner(settings.accounts_db, args.slug, name=args.name, homepage=args.homepage)
+    iri = partner_iri(partner.slug, base=settings.public_base_iri).value
+    print(f"Added partner {partner.slug} ({partner.name}), {iri}; "
+          f"`critmin token create {partner.slug} --scopes read` gives it a token")
+    return 0
+
+
+def cmd_partner_list(args: argparse.Namespace) -> int:
+    from kg.accounts import list_partners
+
+    partners = list_partners(_settings(args).accounts_db)
+    for partner in partners:
+        print(f"{partner.slug}\t{partner.name}\t{partner.homepage or '-'}\tadded {partner.created_at}")
+    print(f"{len(partners)} partner(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_partner_remove(args: argparse.Namespace) -> int:
+    from kg.accounts import remove_partner
+
+    revoked = remove_partner(_settings(args).accounts_db, args.slug)
+    print(f"Removed partner {args.slug}; {revoked} active token(s) revoked")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from kg.accounts import create_token
+
+    token, full = create_token(_settings(args).accounts_db, args.partner, scopes=args.scopes, label=args.label)
+    print(f"Token {token.id} for {token.partner}, scopes {','.join(sorted(token.scopes))}:", file=sys.stderr)
+    print(full)  # alone on stdout, so `critmin token create … > file` keeps just the token
+    print("Copy it now: it will not be shown again (only its hash is stored). Send it as the header "
+          "'Authorization: Bearer <token>'.", file=sys.stderr)
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from kg.accounts import list_tokens
+
+    tokens = list_tokens(_settings(args).accounts_db, args.partner)
+    for token in tokens:
+        state = f"revoked {token.revoked_at}" if token.revoked_at else "active"
+        print(f"{token.id}\t{token.partner}\t{','.join(sorted(token.scopes))}\t{token.label or '-'}"
+              f"\tcreated {token.created_at}\t{state}")
+    print(f"{len(tokens)} token(s); secrets are never stored, so none can be shown", file=sys.stderr)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from kg.accounts import revoke_token
+
+    token = revoke_token(_settings(args).accounts_db, args.token_id)
+    print(f"Token {token.id} of {token.partner} is revoked (since {token.revoked_at})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="critmin", description="Critical-mineral supply-chain knowledge graph.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -356,6 +418,39 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("name", nargs="?", help="one feed, with all its problems")
     status.set_defaults(run=cmd_feed_status)
 
+    accounts_help = "accounts file (setting `accounts_db`, env CRITMIN_ACCOUNTS_DB)"
+    partner = commands.add_parser("partner", help="Data partners: add, list, remove.")
+    partner_commands = partner.add_subparsers(dest="partner_command", required=True)
+    token = commands.add_parser("token", help="Partners' API tokens: create, list, revoke.")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+
+    def accounts_command(group: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--accounts-db", type=Path, help=accounts_help)
+        return sub
+
+    partner_add = accounts_command(partner_commands, "add", "Add a partner (an organisation that shares data).")
+    partner_add.add_argument("slug", help="short key, 2-40 characters a-z 0-9 -; part of the partner's IRI")
+    partner_add.add_argument("--name", required=True, help="the organisation's name")
+    partner_add.add_argument("--homepage", help="the organisation's web site (http:// or https://)")
+    partner_add.set_defaults(run=cmd_partner_add)
+    accounts_command(partner_commands, "list", "The partners, one per line.").set_defaults(run=cmd_partner_list)
+    partner_remove = accounts_command(partner_commands, "remove", "Remove a partner and revoke all its tokens.")
+    partner_remove.add_argument("slug")
+    partner_remove.set_defaults(run=cmd_partner_remove)
+
+    token_create = accounts_command(token_commands, "create", "Create an API token; it is printed once, never again.")
+    token_create.add_argument("partner", help="the partner's slug")
+    token_create.add_argument("--scopes", required=True, help="comma-separated: read, write (own graphs), admin")
+    token_create.add_argument("--label", default="", help="what the token is for, e.g. the machine using it")
+    token_create.set_defaults(run=cmd_token_create)
+    token_list = accounts_command(token_commands, "list", "Tokens (revoked too), without their secrets.")
+    token_list.add_argument("partner", nargs="?", help="only this partner's")
+    token_list.set_defaults(run=cmd_token_list)
+    token_revoke = accounts_command(token_commands, "revoke", "Revoke a token for good.")
+    token_revoke.add_argument("token_id", help="the id shown by `critmin token list` (the part after cm_)")
+    token_revoke.set_defaults(run=cmd_token_revoke)
+
     extract = command("extract", "Extract entities and candidate facts from documents (files or folders).")
     extract.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_FOLDER")
     extract.add_argument("--json", action="store_true", help="print a JSON array, one object per document")
@@ -372,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from extractors.feeds.base import FeedError
     from extractors.feeds.registry import UnknownFeedError
+    from kg.accounts import AccountError
     from kg.loading import LoadError
     from kg.query_runner import QueryError
     from kg.store import StoreLockedError, StoreMissingError
@@ -379,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (LoadError, QueryError, StoreLockedError, StoreMissingError, FeedError, UnknownFeedError, OSError) as error:
+    except (LoadError, QueryError, StoreLockedError, StoreMissingError, FeedError, UnknownFeedError, AccountError,
+            OSError) as error:
         return _fail(getattr(error, "message", None) or str(error))
 
 

@@ -178,6 +178,16 @@ def document(key: str) -> NamedNode:
     return entity("document", key)
 
 
+def partner(key: str, *, base: str = BASE) -> NamedNode:
+    """A data partner ``{base}id/partner/{slug}`` (slugs are checked by ``kg/accounts.py``); ``base`` is the setting
+    ``public_base_iri``, since the catalog names a partner graph's publisher with it.
+
+    >>> partner("bgs").value
+    'https://w3id.org/critmin/id/partner/bgs'
+    """
+    return NamedNode(f"{base}id/partner/{key}")
+
+
 def key_of(iri: NamedNode) -> str:
     """The last path segment of one of our IRIs: ``AUS`` for ``cmid:country/AUS``, ``world`` for ``place/world``."""
     return iri.value.rstrip("/").rsplit("/", 1)[-1]

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data",
         description="Folder of the bundled source data that `critmin load` reads.",
     )
+    accounts_db: Path = Field(
+        default=PROJECT_ROOT / "var" / "accounts.sqlite3",
+        description=(
+            "SQLite file of partners and API tokens (only hashes of the tokens' secrets); created on first use by "
+            "`critmin partner`/`critmin token`."
+        ),
+    )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
     base_url: str = Field(
@@ -72,14 +79,6 @@ class Settings(BaseSettings):
             "Name or folder of an installed spaCy pipeline whose entity recogniser adds the entities our patterns "
             "miss (its ORG, GPE, LOC, FAC labels); empty: our own components only. Nothing is downloaded."
         ),
-    )
-    review_token: str = Field(
-        default="",
-        description=(
-            "Bearer token that review writes (POST /review/…/accept|reject|fix) must send; empty: review writes are "
-            "disabled. Until the partner-access issue brings accounts."
-        ),
-        repr=False,
     )
     remote_endpoint_allowlist: list[str] = Field(
         default_factory=list,

@@ -1,10 +1,12 @@
 """Fixtures shared across the suite."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pyoxigraph import Store
 
+from kg.accounts import add_partner, create_token, list_partners
 from kg.loading import LoadReport, load_bundled
 from kg.store import open_store
 
@@ -27,3 +29,28 @@ def bundled_copy(bundled, tmp_path_factory: pytest.TempPathFactory):
         return target
 
     return copy
+
+
+def issue_token(accounts_db: Path, *scopes: str, partner: str = "hub-admins") -> str:
+    """A token string with ``scopes`` for ``partner`` (added first when missing) in a real accounts file."""
+    if partner not in {p.slug for p in list_partners(accounts_db)}:
+        add_partner(accounts_db, partner, name=f"Test partner {partner}")
+    return create_token(accounts_db, partner, scopes=scopes, label="test")[1]
+
+
+@pytest.fixture
+def accounts_db(tmp_path: Path) -> Path:
+    """A fresh accounts file for this test; give it to the app as ``Settings(accounts_db=accounts_db, ...)``."""
+    return tmp_path / "accounts.sqlite3"
+
+
+@pytest.fixture
+def token_for(accounts_db: Path) -> Callable[..., str]:
+    """Makes tokens in ``accounts_db``: ``token_for("read", partner="bgs")`` → ``cm_…``."""
+    return lambda *scopes, partner="hub-admins": issue_token(accounts_db, *scopes, partner=partner)
+
+
+@pytest.fixture
+def admin_token(accounts_db: Path) -> str:
+    """An admin token of the partner hub-admins, in ``accounts_db``."""
+    return issue_token(accounts_db, "admin")

@@ -2,30 +2,30 @@
 ``POST /review/{path}/accept|reject|fix``, where ``{path}`` is the statement IRI's path after ``id/``
 (``statement/{doc}/{hash}``).
 
-Reads are public. Writes need ``Authorization: Bearer <review_token>`` (the setting; empty turns review writes off,
-403) until the partner-access issue brings accounts; a missing or wrong token is 401. The token is compared in
-constant time and never logged. Bodies are JSON or a form with ``reviewer``, ``note`` and, for a fix, ``subject``,
-``predicate``, ``object`` (IRIs, or a relation type for the predicate) and ``attributes`` (a JSON object). Every write
-is followed by ``publish_snapshot`` so SPARQL and the pages see it.
+Reads are public. Writes need an API token with the ``admin`` scope (``critmin token create PARTNER --scopes admin``)
+sent as ``Authorization: Bearer <token>`` (``api/auth.py``): without one 401, with a token lacking the scope 403.
+Bodies are JSON or a form with ``reviewer``, ``note`` and, for a fix, ``subject``, ``predicate``, ``object`` (IRIs, or a
+relation type for the predicate) and ``attributes`` (a JSON object). Every write is followed by ``publish_snapshot``
+so SPARQL and the pages see it.
 
 The HTML page lists each statement with its attributes and, when JavaScript runs, Accept / Reject buttons and a Fix
-form per row: ``/static/review.js`` sends them to the POST routes with the bearer token the reviewer typed into the
+form per row: ``/static/review.js`` sends them to the POST routes with the API token the reviewer typed into the
 page (kept in the tab's sessionStorage, never in a URL or a cookie) and shows the outcome, or the API's error, in the
 row. Without JavaScript the page is the same list, without the controls.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.app import publish_snapshot
+from api.auth import require
 from api.routers.home import render
 from api.urls import Urls
 from kg import iris
@@ -100,17 +100,6 @@ def review_json(request: Request, status: str = "candidate", relation: str | Non
     return JSONResponse(review_data(_page(request, status, relation, page, page_size)))
 
 
-def require_review_token(request: Request) -> None:
-    """403 when review writes are off (empty ``review_token``), 401 without the right bearer token."""
-    expected = request.app.state.settings.review_token
-    if not expected:
-        raise HTTPException(403, "review writes are disabled: set the review_token setting (CRITMIN_REVIEW_TOKEN)")
-    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise HTTPException(401, "review writes need the header 'Authorization: Bearer <review_token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
-
-
 async def _body(request: Request) -> tuple[dict[str, Any], bool]:
     """The request's fields, and whether it was a form (answered with a redirect back to the page)."""
     if (request.headers.get("content-type") or "").startswith("application/json"):
@@ -131,11 +120,11 @@ async def _body(request: Request) -> tuple[dict[str, Any], bool]:
     return fields, True
 
 
-@router.post("/review/{path:path}/{action}", summary="Accept, reject or fix one extracted statement (bearer token)")
+@router.post("/review/{path:path}/{action}", summary="Accept, reject or fix one extracted statement (admin token)",
+             dependencies=[Depends(require("admin"))])
 async def review_decision(request: Request, path: str, action: str) -> Response:
     if action not in ACTIONS:
         raise HTTPException(404, f"unknown review action {action!r}; use {', '.join(ACTIONS)}")
-    require_review_token(request)
     fields, is_form = await _body(request)
     store, statement = request.app.state.store, iris.ID + path
     attributes = fields.get("attributes")

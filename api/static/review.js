@@ -1,6 +1,6 @@
 // The review page's controls: Accept, Reject and Fix per row, sent to POST /review/{path}/{action} with the
-// reviewer's bearer token. The token and name live in sessionStorage (this tab only): never in a URL, a cookie or
-// the page's forms, so no navigation can leak them. Without this script the page is a plain list.
+// reviewer's API token (admin scope). The token and name live in sessionStorage (this tab only): never in a URL, a
+// cookie or the page's forms, so no navigation can leak them. Without this script the page is a plain list.
 (function () {
   "use strict";
   const auth = document.getElementById("review-auth");

@@ -1,4 +1,4 @@
-"""Reviewing extracted facts through the real app over a real store: listing, accept, reject, fix, the token."""
+"""Reviewing extracted facts through the real app over a real store: listing, accept, reject, fix, the admin token."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from api.app import create_app
 from extractors.documents import read_document
 from extractors.nlp.pipeline import build_pipeline
 from kg import iris
+from kg.accounts import revoke_token
 from kg.catalog import CATALOG
 from kg.document_facts import load_document_facts
 from kg.review import CURATED
 from kg.settings import Settings
 from kg.store import open_store
 
-TOKEN = "test-review-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TEXT = ("Albemarle Corporation operates the Kemerton lithium hydroxide plant in Western Australia. "
         "Pilbara Minerals operates the Pilgangoora mine in Australia. "
         "Chile partners with Germany on lithium.")
@@ -40,14 +39,16 @@ def make_store(tmp_path: Path, text: str = TEXT) -> Path:
     return path
 
 
-def make_client(tmp_path: Path, token: str) -> TestClient:
-    return TestClient(create_app(Settings(store=make_store(tmp_path), query_workers=1, review_token=token)))
+@pytest.fixture
+def client(tmp_path: Path, accounts_db: Path) -> Iterator[TestClient]:
+    settings = Settings(store=make_store(tmp_path), query_workers=1, accounts_db=accounts_db)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with make_client(tmp_path, TOKEN) as test_client:
-        yield test_client
+def auth(admin_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token}"}
 
 
 def store_of(client: TestClient) -> Store:
@@ -87,12 +88,12 @@ def test_listing_shows_candidates_with_evidence_labels_and_paging(client: TestCl
     assert "Albemarle Corporation operates the Kemerton" in page.text
 
 
-def test_accept_asserts_the_triple_in_the_curated_graph_visible_to_sparql(client: TestClient) -> None:
+def test_accept_asserts_the_triple_in_the_curated_graph_visible_to_sparql(client: TestClient, auth: dict) -> None:
     row = candidate(client)
     ask = (f"ASK {{ GRAPH <{CURATED.value}> {{ <{row['subject']}> <{row['predicate']}> <{row['object']}> }} }}")
     assert not sparql_ask(client, ask)
     response = client.post(row["actions"]["accept"], json={"reviewer": "ann", "note": "checked the release"},
-                           headers=AUTH)
+                           headers=auth)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "accepted" and response.json()["record"]
     assert sparql_ask(client, ask)
@@ -107,31 +108,31 @@ def test_accept_asserts_the_triple_in_the_curated_graph_visible_to_sparql(client
                                         iris.concept("review-status", "accepted"), NamedNode(row["graph"])))
     # accepting again changes nothing
     before = dump(store)
-    again = client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH)
+    again = client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=auth)
     assert again.status_code == 200 and again.json()["record"] is None
     assert dump(store) == before
     assert client.get("/review.json", params={"status": "accepted"}).json()["total"] == 1
 
 
-def test_reject_asserts_nothing_and_retracts_an_accepted_triple(client: TestClient) -> None:
+def test_reject_asserts_nothing_and_retracts_an_accepted_triple(client: TestClient, auth: dict) -> None:
     row = candidate(client)
     ask = f"ASK {{ <{row['subject']}> <{row['predicate']}> <{row['object']}> }}"
-    client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH)
+    client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=auth)
     assert sparql_ask(client, ask)
     response = client.post(row["actions"]["reject"], data={"reviewer": "bob", "note": "wrong plant"},
-                           headers=AUTH | {"Accept": "application/json"})
+                           headers=auth | {"Accept": "application/json"})
     assert response.status_code == 200 and response.json()["status"] == "rejected"
     assert not sparql_ask(client, ask)
     other = candidate(client, "PARTNERSHIP", "Chile")
-    client.post(other["actions"]["reject"], json={"reviewer": "bob"}, headers=AUTH)
+    client.post(other["actions"]["reject"], json={"reviewer": "bob"}, headers=auth)
     assert not sparql_ask(client, f"ASK {{ <{other['subject']}> ?p <{other['object']}> }}")
     assert client.get("/review.json", params={"status": "rejected"}).json()["total"] == 2
     assert not any(g.value.startswith(iris.GRAPH + "review-staging-") for g in store_of(client).named_graphs())
 
 
-def test_fix_accepts_the_corrected_statement_and_keeps_the_original(client: TestClient) -> None:
+def test_fix_accepts_the_corrected_statement_and_keeps_the_original(client: TestClient, auth: dict) -> None:
     row = candidate(client)
-    response = client.post(row["actions"]["fix"], headers=AUTH, json={
+    response = client.post(row["actions"]["fix"], headers=auth, json={
         "reviewer": "cy", "predicate": "OWNS", "attributes": {"percentage": 49, "status": "completed"}})
     assert response.status_code == 200, response.text
     owns = iris.term("owns").value
@@ -142,40 +143,40 @@ def test_fix_accepts_the_corrected_statement_and_keeps_the_original(client: Test
     assert list(store.quads_for_pattern(NamedNode(row["statement"]), iris.ns("rdf", "predicate"),
                                         NamedNode(row["predicate"]), NamedNode(row["graph"])))
     assert list(store.quads_for_pattern(None, iris.term("sharePercent"), None, CURATED))
-    bad = client.post(row["actions"]["fix"], headers=AUTH, json={"reviewer": "cy", "predicate": "LIKES"})
+    bad = client.post(row["actions"]["fix"], headers=auth, json={"reviewer": "cy", "predicate": "LIKES"})
     assert bad.status_code == 400
-    missing = client.post("/review/statement/nope/000000000000/accept", headers=AUTH, json={"reviewer": "cy"})
+    missing = client.post("/review/statement/nope/000000000000/accept", headers=auth, json={"reviewer": "cy"})
     assert missing.status_code == 404
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({}, 401), ({"Authorization": "Bearer wrong"}, 401), ({"Authorization": TOKEN}, 401),
-])
-def test_writes_need_the_token_and_change_nothing_without_it(client: TestClient, headers: dict, status: int
-                                                            ) -> None:
+def test_writes_need_an_admin_token_and_change_nothing_without_one(client: TestClient, accounts_db: Path,
+                                                                  token_for) -> None:
     row = candidate(client)
     before = dump(store_of(client))
-    for action in ("accept", "reject", "fix"):
-        response = client.post(row["actions"][action], json={"reviewer": "eve"}, headers=headers)
-        assert response.status_code == status
-        assert TOKEN not in response.text
+    read_only, write, revoked = token_for("read"), token_for("write"), token_for("admin")
+    revoke_token(accounts_db, revoked.split("_")[1])
+    cases = [  # headers, status, what the message says
+        ({}, 401, "needs an API token with the 'admin' scope"),
+        ({"Authorization": f"Bearer {revoked}"}, 401, "unknown or revoked"),
+        ({"Authorization": read_only}, 401, "must be 'Authorization: Bearer <token>'"),
+        ({"Authorization": "Bearer wrong"}, 401, "not a critmin API token"),
+        ({"Authorization": f"Bearer {read_only}"}, 403, "needs the 'admin' scope; your token has: read"),
+        ({"Authorization": f"Bearer {write}"}, 403, "needs the 'admin' scope; your token has: write"),
+    ]
+    for headers, status, message in cases:
+        for action in ("accept", "reject", "fix"):
+            response = client.post(row["actions"][action], json={"reviewer": "eve"}, headers=headers)
+            assert response.status_code == status, (headers, response.text)
+            assert message in response.json()["detail"]
+            assert not any(token in response.text for token in (read_only, write, revoked))
     assert dump(store_of(client)) == before
 
 
-def test_writes_are_disabled_without_a_review_token(tmp_path: Path) -> None:
-    with make_client(tmp_path, "") as client:
-        row = candidate(client)
-        before = dump(store_of(client))
-        response = client.post(row["actions"]["accept"], json={"reviewer": "eve"}, headers={"Authorization": "Bearer "})
-        assert response.status_code == 403 and "review_token" in response.json()["detail"]
-        assert dump(store_of(client)) == before
-
-
-def test_a_hostile_note_is_stored_verbatim_and_changes_nothing_else(client: TestClient) -> None:
+def test_a_hostile_note_is_stored_verbatim_and_changes_nothing_else(client: TestClient, auth: dict) -> None:
     row = candidate(client)
     store = store_of(client)
     before = dump(store)
-    response = client.post(row["actions"]["reject"], json={"reviewer": HOSTILE, "note": HOSTILE}, headers=AUTH)
+    response = client.post(row["actions"]["reject"], json={"reviewer": HOSTILE, "note": HOSTILE}, headers=auth)
     assert response.status_code == 200, response.text
     after = dump(store)
     added, removed = after - before, before - after
@@ -200,12 +201,13 @@ def test_entity_page_shows_mentioned_in_with_the_evidence(client: TestClient) ->
     assert data["mentioned_in"][0]["statements"][0]["status"] == "candidate"
 
 
-def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_path: Path) -> None:
+def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_path: Path, accounts_db: Path,
+                                                                          auth: dict) -> None:
     store_path = make_store(tmp_path)
-    with TestClient(create_app(Settings(store=store_path, query_workers=1, review_token=TOKEN))) as client:
+    with TestClient(create_app(Settings(store=store_path, query_workers=1, accounts_db=accounts_db))) as client:
         accepted, rejected = candidate(client), candidate(client, "PARTNERSHIP", "Chile")
-        assert client.post(accepted["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH).status_code == 200
-        assert client.post(rejected["actions"]["reject"], json={"reviewer": "bob"}, headers=AUTH).status_code == 200
+        assert client.post(accepted["actions"]["accept"], json={"reviewer": "ann"}, headers=auth).status_code == 200
+        assert client.post(rejected["actions"]["reject"], json={"reviewer": "bob"}, headers=auth).status_code == 200
     # `critmin extract --load` of the same document again, as its own process would (the app has let go of the store)
     document = read_document(tmp_path / "lithium-news.txt")
     doc = build_pipeline()(document.text)
@@ -213,7 +215,7 @@ def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_pa
     load_document_facts(store, document, doc._.mentions, doc._.facts)
     store.flush()
     del store
-    with TestClient(create_app(Settings(store=store_path, query_workers=1, review_token=TOKEN))) as client:
+    with TestClient(create_app(Settings(store=store_path, query_workers=1, accounts_db=accounts_db))) as client:
         listed = {c["statement"] for c in client.get("/review.json", params={"page_size": 200}).json()["candidates"]}
         assert accepted["statement"] not in listed and rejected["statement"] not in listed
         page = client.get("/review", params={"status": "candidate"}).text
@@ -224,7 +226,7 @@ def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_pa
             "candidates"]] == [rejected["statement"]]
 
 
-def test_the_curated_graph_is_in_the_catalog_with_current_counts(client: TestClient) -> None:
+def test_the_curated_graph_is_in_the_catalog_with_current_counts(client: TestClient, auth: dict) -> None:
     void = "http://rdfs.org/ns/void#triples"
     count = f"SELECT ?n WHERE {{ GRAPH <{iris.CATALOG_GRAPH.value}> {{ <{CURATED.value}> <{void}> ?n }} }}"
 
@@ -234,11 +236,11 @@ def test_the_curated_graph_is_in_the_catalog_with_current_counts(client: TestCli
 
     assert catalog_triples() == []  # no decision yet: no curated graph, no entry
     row, other = candidate(client), candidate(client, "PARTNERSHIP", "Chile")
-    client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=AUTH)
+    client.post(row["actions"]["accept"], json={"reviewer": "ann"}, headers=auth)
     store = store_of(client)
     assert catalog_triples() == [len(list(store.quads_for_pattern(None, None, None, CURATED)))]
-    client.post(other["actions"]["reject"], json={"reviewer": "bob", "note": "no"}, headers=AUTH)
-    client.post(row["actions"]["reject"], json={"reviewer": "bob"}, headers=AUTH)  # retracts the accepted triple
+    client.post(other["actions"]["reject"], json={"reviewer": "bob", "note": "no"}, headers=auth)
+    client.post(row["actions"]["reject"], json={"reviewer": "bob"}, headers=auth)  # retracts the accepted triple
     assert catalog_triples() == [len(list(store.quads_for_pattern(None, None, None, CURATED)))]
     records = list(store.quads_for_pattern(CURATED, iris.term("recordCount"), None, iris.CATALOG_GRAPH))
     assert [q.object.value for q in records] == ["3"]

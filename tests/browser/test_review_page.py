@@ -1,4 +1,4 @@
-"""The review page in a real browser: the token field, Accept from a row, a wrong token's error shown in the row."""
+"""The review page in a real browser: the API token field, Accept from a row, a wrong token's error shown in the row."""
 
 from __future__ import annotations
 
@@ -7,13 +7,25 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.test_review import TOKEN, make_store
+from tests.api.test_review import make_store
 from tests.browser.conftest import SCREENS, _why_skip, live_server
+from tests.conftest import issue_token
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    """This module's own app: a small store of candidate statements and a review token (no bundled data needed)."""
+def review_accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(tmp_path_factory.mktemp("review-accounts")) / "accounts.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def token(review_accounts: Path) -> str:
+    """An admin token: what a reviewer types into the page."""
+    return issue_token(review_accounts, "admin")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, review_accounts: Path):
+    """This module's own app: a small store of candidate statements and an accounts file (no bundled data needed)."""
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
@@ -21,7 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     from kg.settings import Settings
 
     store = make_store(Path(tmp_path_factory.mktemp("review-browser")))
-    with live_server(create_app(Settings(store=store, query_workers=1, review_token=TOKEN))) as url:
+    with live_server(create_app(Settings(store=store, query_workers=1, accounts_db=review_accounts))) as url:
         yield url
 
 
@@ -41,9 +53,9 @@ def open_review(page, server: str, *, token: str, reviewer: str = "ann"):
     return page
 
 
-def test_accept_from_the_page_updates_the_row_and_the_store(page, server) -> None:
-    open_review(page, server, token=TOKEN)
-    assert "review-token" not in page.url and TOKEN not in page.url
+def test_accept_from_the_page_updates_the_row_and_the_store(page, server, token: str) -> None:
+    open_review(page, server, token=token)
+    assert "review-token" not in page.url and token not in page.url
     statement = next(c for c in listed(server, "candidate") if "Albemarle" in (c["subject_label"] or ""))
     row = row_of(page, "Albemarle Corporation")
     assert row.get_attribute("data-statement") == statement["statement"]
@@ -55,7 +67,7 @@ def test_accept_from_the_page_updates_the_row_and_the_store(page, server) -> Non
     assert "decided" in (row.get_attribute("class") or "")
     assert [c["statement"] for c in listed(server, "accepted")] == [statement["statement"]]
     # the token stays in this tab's sessionStorage, not in a cookie
-    assert page.evaluate("sessionStorage.getItem('critmin.review.token')") == TOKEN
+    assert page.evaluate("sessionStorage.getItem('critmin.review.token')") == token
     assert not page.context.cookies()
     page.screenshot(path=str(SCREENS / "review.png"), full_page=True)
 
@@ -67,14 +79,14 @@ def test_a_wrong_token_shows_the_error_in_the_row_and_changes_nothing(page, serv
     row.get_by_role("button", name="Reject").click()
     message = row.locator(".review-message.error")
     message.wait_for(timeout=10_000)
-    assert "401" in message.inner_text() and "Authorization: Bearer" in message.inner_text()
+    assert "401" in message.inner_text() and "not a critmin API token" in message.inner_text()
     assert row.locator(".review-status").inner_text() == "candidate"
     assert "decided" not in (row.get_attribute("class") or "")
     assert {status: listed(server, status) for status in before} == before
 
 
-def test_a_fix_from_the_page_accepts_the_corrected_relation(page, server) -> None:
-    open_review(page, server, token=TOKEN)
+def test_a_fix_from_the_page_accepts_the_corrected_relation(page, server, token: str) -> None:
+    open_review(page, server, token=token)
     row = row_of(page, "Pilbara")
     statement = row.get_attribute("data-statement")
     row.locator("details.review-fix summary").click()
