@@ -17,18 +17,29 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.nlp import components, entity_patterns, evidence, external, structure  # noqa: F401
+from extractors.nlp import (  # noqa: F401  (registers the components)
+    components,
+    entity_patterns,
+    evidence,
+    external,
+    relation_classifier,
+    structure,
+)
 from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
 
 CONFIG = Path(__file__).with_name("config.cfg")
 
 
-def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG, ner_pipeline: str = "") -> Language:
+def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG, ner_pipeline: str = "",
+                   relation_model: bool = True) -> Language:
     """Blank English + our components; ``patterns`` (with an optional ``name``: the canonical label of ``id``)
     come before the hand-written ones, so graph labels win over shapes of the same length. ``ner_pipeline`` names an
-    installed spaCy pipeline whose recogniser adds candidates after our patterns (``extractors.nlp.external``)."""
+    installed spaCy pipeline whose recogniser adds candidates after our patterns (``extractors.nlp.external``).
+    ``relation_model=False`` leaves the trained relation model out (to train it, or to see what the rules alone
+    find)."""
     config = spacy.util.load_config(config_path)
-    nlp = spacy.util.load_model_from_config(config, auto_fill=True)
+    exclude = [] if relation_model else ["cm_relation_classifier"]
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, exclude=exclude)
     # "U.S.-Japan": a hyphen after an abbreviation's full stop joins two names, as it does between two words
     infixes = [*nlp.Defaults.infixes, r"(?<=\.)-(?=[A-Z])"]
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
@@ -49,12 +60,12 @@ def build_pipeline(*, patterns: Iterable[dict] = (), config_path: Path = CONFIG,
     return nlp
 
 
-def load_pipeline(store_path: Path | None, *, ner_pipeline: str = "") -> Language:
+def load_pipeline(store_path: Path | None, *, ner_pipeline: str = "", relation_model: bool = True) -> Language:
     """The pipeline with the graph patterns of the store at ``store_path`` (cached per store state)."""
     patterns: list[dict] = []
     if store_path is not None and (store_path / "CURRENT").exists():
         patterns = read_jsonl(cached_graph_patterns(store_path))
-    return build_pipeline(patterns=patterns, ner_pipeline=ner_pipeline)
+    return build_pipeline(patterns=patterns, ner_pipeline=ner_pipeline, relation_model=relation_model)
 
 
 def extract_document(nlp: Language, doc_id: str, text: str, *, doc: Doc | None = None) -> dict:
