@@ -820,6 +820,7 @@ HEDGES = set(_forms("not n't no never neither nor may might could should conside
                     "denies deny unlikely if whether hopes hope abandoned abandons abandon withdrew withdraws "
                     "withdrawn terminated terminates scrapped cancelled canceled postponed postpones delayed deferred "
                     "weighs mulls"))
+_NEGATIONS = {"not", "n't", "no", "never"}
 # Words that leave a whole sentence's deals unsettled wherever they stand ("..., but talks had not concluded").
 _UNSETTLED = set(_forms("talks negotiating negotiation negotiations negotiate discussions exploring speculation "
                         "rumoured rumored proposed proposal considering"))
@@ -951,6 +952,14 @@ def _settle_supply_directions(facts: list[CandidateFact]) -> list[CandidateFact]
     return [f for f in out if f is not None]
 
 
+def hedged(sent: Span, start: int, end: int) -> bool:
+    """A hedge or negation from three words before ``start`` up to ``end`` (token indices), or a word anywhere in the
+    sentence that leaves its deals unsettled: what lies there is not stated as fact."""
+    doc = sent.doc
+    return any(doc[i].lower_ in HEDGES and doc[i].text != "May" for i in range(max(sent.start, start - 3), end)) \
+        or any(t.lower_ in _UNSETTLED for t in sent)
+
+
 def _add(facts: list[CandidateFact], fact: CandidateFact) -> None:
     key = (fact.subject.name, fact.predicate, fact.object.name)
     if fact.predicate == "PARTNERSHIP" and any((f.object.name, f.predicate, f.subject.name) == key for f in facts):
@@ -1054,9 +1063,7 @@ class _Sentence:
         return None
 
     def _hedged(self, start: int, trigger: int) -> bool:
-        low = max(self.sent.start, start - 3)
-        return any(self.doc[i].lower_ in HEDGES and self.doc[i].text != "May" for i in range(low, trigger + 1)) \
-            or not _UNSETTLED.isdisjoint(self.words)
+        return hedged(self.sent, start, trigger + 1)
 
     def _coordinated(self, first: Span) -> list[Span]:
         out = [first]
@@ -1861,6 +1868,8 @@ class _Sentence:
             if place is None and len(self._coordinated(ent)) > 1:
                 # "the Barro Alto and Codemin ferronickel operations, both in Goiás": the list's place
                 place, confidence = self._place_of_last(self._coordinated(ent)[-1]), 0.45
+            if place is not None and any(t.lower_ in _NEGATIONS for t in self.doc[ent.end:place.start]):
+                place = None  # "the plant is not in Australia"
             while place is not None:
                 yield self._fact(ent, "LOCATED_IN", place, {}, confidence)
                 place = self._wider_place(place)

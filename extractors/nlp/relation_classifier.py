@@ -15,7 +15,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.facts import CandidateFact
-from extractors.nlp.relation_features import FEATURES_VERSION, candidates
+from extractors.nlp.components import hedged
+from extractors.nlp.relation_features import FEATURES_VERSION, Candidate, candidates
 from extractors.nlp.relation_model import MODEL_PATH, RelationModel
 
 SYMMETRIC = frozenset({"PARTNERSHIP"})
@@ -36,26 +37,26 @@ class RelationClassifier:
         self.version = f"cm.relation-model.{model.metadata.get('id', 'untracked')}"
 
     def __call__(self, doc: Doc) -> Doc:
-        best: dict[tuple[str, str, str], tuple[float, CandidateFact]] = {}
+        best: dict[tuple[str, str, str], tuple[float, Candidate]] = {}
         for candidate in candidates(doc):
             for relation in candidate.relations:
-                if relation not in self.model.weights:
-                    continue
-                p = self.model.probability(relation, candidate.features)
-                key = _key(relation, candidate.subject.name, candidate.object.name)
-                if key not in best or p > best[key][0]:
-                    sent = candidate.sentence
-                    best[key] = (p, CandidateFact(candidate.subject, relation, candidate.object, {},
-                                                  evidence=sent.text, start_char=sent.start_char,
-                                                  end_char=sent.end_char, confidence=round(p, 3),
-                                                  extractor=self.version))
+                if relation in self.model.weights:
+                    p = self.model.probability(relation, candidate.features)
+                    key = _key(relation, candidate.subject.name, candidate.object.name)
+                    if key not in best or p > best[key][0]:
+                        best[key] = (p, candidate)
         facts = [f for f in doc._.facts or []
                  if best.get(_key(f.predicate, f.subject.name, f.object.name), (1.0,))[0]
                  >= self.model.drop_threshold]
         made = {_key(f.predicate, f.subject.name, f.object.name) for f in doc._.facts or []}
-        for key, (p, fact) in best.items():
-            if p >= self.model.add_threshold and key not in made:
-                facts.append(fact)
+        for (relation, _, _), (p, candidate) in best.items():
+            key = _key(relation, candidate.subject.name, candidate.object.name)
+            # the model reads hedges poorly (few examples), so it states nothing where the rules would see one
+            if p >= self.model.add_threshold and key not in made and not hedged(candidate.sentence, *candidate.tokens):
+                sent = candidate.sentence
+                facts.append(CandidateFact(candidate.subject, relation, candidate.object, {}, evidence=sent.text,
+                                           start_char=sent.start_char, end_char=sent.end_char,
+                                           confidence=round(p, 3), extractor=self.version))
                 made.add(key)
         doc._.facts = facts
         return doc

@@ -2,10 +2,10 @@
 relation, described by sparse string features.
 
 The features are lexical because the pipeline has no parser or vectors: the words between the two mentions and next
-to them, their order and distance, the entities between them, the mentions' head words, whether each is the nearest
-of its type, hedge words, and the words of the two mentions themselves. The hand-written rules' own decisions are not features: on the texts the model is
-trained on, the rules were tuned until they were nearly always right, so a model that saw them would learn to trust
-them more than they deserve on new text.
+to them, their order and distance, the entities between them, the mentions' own words, whether each is the nearest of
+its type, and hedge words. The hand-written rules' own decisions are not features: on the texts the model is trained
+on, the rules were tuned until they were nearly always right, so a model that saw them would learn to trust them more
+than they deserve on new text.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Candidate:
     object: EntityMention
     relations: tuple[str, ...]  # the relation types whose signature the pair fits
     sentence: Span
+    tokens: tuple[int, int]  # from the first mention's first token to the second's end
     features: tuple[str, ...]
 
 
@@ -75,7 +76,8 @@ def candidates(doc: Doc) -> list[Candidate]:
                     continue
                 fits = tuple(r for r, (s, o) in SIGNATURES.items() if a.mention.type in s and b.mention.type in o)
                 if fits:
-                    out.append(Candidate(a.mention, b.mention, fits, sent, _features(doc, sent, a, b, inside)))
+                    tokens = (min(a.span.start, b.span.start), max(a.span.end, b.span.end))
+                    out.append(Candidate(a.mention, b.mention, fits, sent, tokens, _features(doc, sent, a, b, inside)))
     return out
 
 

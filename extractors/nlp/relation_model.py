@@ -1,7 +1,7 @@
 """The trained relation model: one logistic regression per relation type over ``relation_features`` features.
 
 Small on purpose: a few hundred annotated documents do not support more, and a linear model over named features can be
-read (``RelationModel.explain``), stored as JSON in the repository and retrained in seconds. Training is full-batch
+read, stored as JSON in the repository and retrained in seconds. Training is full-batch
 gradient descent (Adam) from zero weights, so the same examples always give the same model.
 """
 
@@ -47,12 +47,6 @@ class RelationModel:
             return 0.0
         z = self.bias[relation] + sum(weights.get(f, 0.0) for f in features)
         return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
-
-    def explain(self, relation: str, features: Iterable[str], top: int = 5) -> list[tuple[str, float]]:
-        """The features that weighed most for or against ``relation``."""
-        weights = self.weights.get(relation, {})
-        found = [(f, weights[f]) for f in features if f in weights]
-        return sorted(found, key=lambda fw: -abs(fw[1]))[:top]
 
     def as_json(self) -> dict:
         return {"features_version": self.features_version, "add_threshold": self.add_threshold,

@@ -1,4 +1,9 @@
-"""The extraction pipeline: blank English + our patterns, on sentences written here (nothing downloaded)."""
+"""The extraction pipeline: blank English + our patterns, on sentences written here (nothing downloaded).
+
+Most tests here are of the hand-written rules, so the ``nlp`` fixture leaves the trained relation model out: the model
+drops a rule's fact it finds very unlikely (on the older held-aside sets it dropped 110 wrong facts and 24 right
+ones), and a one-sentence example with invented names is just where it guesses worst. What must hold for the whole
+pipeline (hedges and negations state nothing) is tested on both."""
 
 from __future__ import annotations
 
@@ -31,6 +36,11 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def nlp():
+    return build_pipeline(patterns=patterns_from_rows(ROWS), relation_model=False)
+
+
+@pytest.fixture(scope="module")
+def full_nlp():
     return build_pipeline(patterns=patterns_from_rows(ROWS))
 
 
@@ -105,9 +115,11 @@ def test_relation_found(nlp, text, expected):
     "Zephyr Metals Ltd may sell its Brenton cathode plant.",
     "Zephyr Metals Ltd has abandoned its takeover proposal for Quillfort Resources Ltd.",
     "China banned exports of rare-earth separation technologies.",
+    "The Brenton cathode plant is not in Australia.",
 ])
-def test_negated_or_hedged_yields_no_fact(nlp, text):
+def test_negated_or_hedged_yields_no_fact(nlp, full_nlp, text):
     assert relations(nlp, text) == []
+    assert relations(full_nlp, text) == []
 
 
 def test_attributes(nlp):
@@ -265,7 +277,7 @@ def test_project_is_named_by_site_and_plant_mentions_share_the_fullest_name(nlp)
 
 
 def test_listed_places_are_not_nested():
-    nlp = build_pipeline(patterns=patterns_from_rows(ROWS))
+    nlp = build_pipeline(patterns=patterns_from_rows(ROWS), relation_model=False)
     found = relations(nlp, "The Brenton cathode plant in Queensland, Nevada and Ontario restarted.")
     assert ("LOCATED_IN", "Brenton cathode plant", "Queensland") in found
     assert ("LOCATED_IN", "Brenton cathode plant", "Nevada") not in found

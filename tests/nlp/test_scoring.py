@@ -219,7 +219,7 @@ def test_gold_scored_against_itself_is_perfect():
 
 def test_corpus_size():
     names = ("dev", "fresh", "test", "dev2", "dev3",
-             "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+             "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
     splits = {split: list((CORPUS / split).glob("*.txt")) for split in names}
     texts = [txt for files in splits.values() for txt in files]
     assert len(texts) >= 40
