@@ -67,9 +67,17 @@ def candidates(doc: Doc) -> list[Candidate]:
         mention = EntityMention(target.name, target.type, span.text, span.start_char, span.end_char, iri=target.iri)
         placed.append(_Placed(mention, span, True))
     placed.sort(key=lambda p: p.span.start)
+    words = [t.lower_ for t in doc]  # read once: token access is the costliest part of the features
     out = []
     for sent in doc.sents:
         inside = [p for p in placed if sent.start <= p.span.start and p.span.end <= sent.end]
+        if len(inside) < 2:
+            continue
+        shared = {f"hedge={w}" for w in words[sent.start:sent.end] if w in _HEDGES}
+        if len(sent) > _LONG_SENTENCE_TOKENS:
+            shared.add("long_sent")
+        if "%" in sent.text:
+            shared.add("pct")
         for a in inside:
             for b in inside:
                 if a.mention.name == b.mention.name or a.span.start == b.span.start:
@@ -77,7 +85,8 @@ def candidates(doc: Doc) -> list[Candidate]:
                 fits = tuple(r for r, (s, o) in SIGNATURES.items() if a.mention.type in s and b.mention.type in o)
                 if fits:
                     tokens = (min(a.span.start, b.span.start), max(a.span.end, b.span.end))
-                    out.append(Candidate(a.mention, b.mention, fits, sent, tokens, _features(doc, sent, a, b, inside)))
+                    features = _features(words, sent, a, b, inside, shared)
+                    out.append(Candidate(a.mention, b.mention, fits, sent, tokens, features))
     return out
 
 
@@ -85,36 +94,32 @@ def _bucket(n: int, edges: tuple[int, ...]) -> str:
     return next((str(e) for e in edges if n <= e), "more")
 
 
-def _features(doc: Doc, sent: Span, a: _Placed, b: _Placed, inside: list[_Placed]) -> tuple[str, ...]:
+def _features(words: list[str], sent: Span, a: _Placed, b: _Placed, inside: list[_Placed],
+              shared: set[str]) -> tuple[str, ...]:
     first, second = (a.span, b.span) if a.span.start <= b.span.start else (b.span, a.span)
     order = "so" if a.span.start <= b.span.start else "os"
     st, ot = a.mention.type, b.mention.type
     gap = max(0, second.start - first.end)
     between = [p for p in inside if p.span.start >= first.end and p.span.end <= second.start]
-    words = [t.lower_ for t in doc[first.end:second.start]]
+    gap_words = words[first.end:second.start]
+    shead, ohead = words[a.span.end - 1], words[b.span.end - 1]
     f = {f"sig={st}>{ot}", f"order={order}", f"sig_order={st}>{ot}:{order}", f"dist={_bucket(gap, _DISTANCES)}",
          f"dist_order={_bucket(gap, _DISTANCES)}:{order}", f"nbetween={_bucket(len(between), _COUNTS)}",
-         f"shead={a.span[-1].lower_}", f"ohead={b.span[-1].lower_}", f"shead_o={a.span[-1].lower_}:{ot}",
-         f"ohead_s={b.span[-1].lower_}:{st}"}
+         f"shead={shead}", f"ohead={ohead}", f"shead_o={shead}:{ot}", f"ohead_s={ohead}:{st}", *shared}
     f.update(f"between_type={p.mention.type}" for p in between)
     if any(p.mention.type == st for p in between):
         f.add("subj_type_between")
     if any(p.mention.type == ot for p in between):
         f.add("obj_type_between")
-    f.update(f"bw={w}:{order}" for w in words if w.isalpha())
-    f.update(f"bw_first{k}={w}" for k, w in enumerate(words[:2]))
-    f.update(f"bw_last{k}={w}" for k, w in enumerate(words[-2:]))
+    f.update(f"bw={w}:{order}" for w in gap_words if w.isalpha())
+    f.update(f"bw_first{k}={w}" for k, w in enumerate(gap_words[:2]))
+    f.update(f"bw_last{k}={w}" for k, w in enumerate(gap_words[-2:]))
     for k in (1, 2):
         if first.start - k >= sent.start:
-            f.add(f"before{k}={doc[first.start - k].lower_}")
+            f.add(f"before{k}={words[first.start - k]}")
         if second.end + k - 1 < sent.end:
-            f.add(f"after{k}={doc[second.end + k - 1].lower_}")
-    f.update(f"hedge={t.lower_}" for t in sent if t.lower_ in _HEDGES)
-    f.update(f"hedge_between={w}" for w in words if w in _HEDGES)
-    if len(sent) > _LONG_SENTENCE_TOKENS:
-        f.add("long_sent")
-    if "%" in sent.text:
-        f.add("pct")
+            f.add(f"after{k}={words[second.end + k - 1]}")
+    f.update(f"hedge_between={w}" for w in gap_words if w in _HEDGES)
     if inside[0].span.start == a.span.start:
         f.add("subj_first_in_sent")
     distance = abs(b.span.start - a.span.start)
@@ -125,10 +130,10 @@ def _features(doc: Doc, sent: Span, a: _Placed, b: _Placed, inside: list[_Placed
            if p.mention.type == st and p.span.start != a.span.start):
         f.add("subj_nearest")
     if gap <= _NEAR_TOKENS:
-        f.update(f"near_bw={w}:{st}>{ot}" for w in words if w.isalpha())
-        f.update(f"bigram={x} {y}:{order}" for x, y in itertools.pairwise(words))
-    f.update(f"sword={t.lower_}:{ot}" for t in a.span if t.is_alpha)
-    f.update(f"oword={t.lower_}:{st}" for t in b.span if t.is_alpha)
+        f.update(f"near_bw={w}:{st}>{ot}" for w in gap_words if w.isalpha())
+        f.update(f"bigram={x} {y}:{order}" for x, y in itertools.pairwise(gap_words))
+    f.update(f"sword={w}:{ot}" for w in words[a.span.start:a.span.end] if w.isalpha())
+    f.update(f"oword={w}:{st}" for w in words[b.span.start:b.span.end] if w.isalpha())
     if a.anaphor:
         f.add("subj_anaphor")
     if b.anaphor:

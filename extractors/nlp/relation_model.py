@@ -7,6 +7,7 @@ gradient descent (Adam) from zero weights, so the same examples always give the 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
@@ -45,7 +46,7 @@ class RelationModel:
         weights = self.weights.get(relation)
         if weights is None:
             return 0.0
-        z = self.bias[relation] + sum(weights.get(f, 0.0) for f in features)
+        z = self.bias[relation] + sum(map(weights.get, features, itertools.repeat(0.0)))
         return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
     def as_json(self) -> dict:
