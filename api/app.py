@@ -76,4 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import whoami  # /whoami: what a token stands for
 
     app.include_router(whoami.router)
+    from api.routers import documents  # POST /documents: upload a document, extract its facts
+
+    app.include_router(documents.router)
     return app

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
             "vector world base map served by critmin itself and fetch no tiles."
         ),
     )
+    document_max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024,
+        description="Largest document accepted by POST /documents; a larger one is refused with 413.",
+    )
     nlp_ner_pipeline: str = Field(
         default="",
         description=(
