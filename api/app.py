@@ -76,7 +76,13 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import whoami  # /whoami: what a token stands for
 
     app.include_router(whoami.router)
+    from api.routers import store  # /store: the Graph Store Protocol on partner graphs
+
+    app.include_router(store.router)
     from api.routers import documents  # POST /documents: upload a document, extract its facts
 
     app.include_router(documents.router)
+    from api.routers import reconcile  # /reconcile: the Reconciliation Service API (OpenRefine)
+
+    app.include_router(reconcile.router)
     return app

@@ -36,7 +36,7 @@ SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 TOKEN_PREFIX = "cm_"
 TOKEN_PATTERN = re.compile(r"cm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 MAX_TEXT_CHARS = 200
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 10.0  # a CLI write and a request may meet; SQLite waits this long for the other to finish
 SCHEMA = """
 CREATE TABLE partner (
@@ -57,6 +57,26 @@ CREATE TABLE token (
 );
 CREATE INDEX token_partner ON token (partner);
 """
+# Changes from each schema version to the next, applied in order to a file of an older version; a new file gets
+# SCHEMA and then every migration, so both paths meet in the same schema.
+MIGRATIONS = {
+    # 1 -> 2: who owns and may read each partner graph (kg/graph_access.py)
+    1: """
+CREATE TABLE partner_graph (
+    iri TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES partner (slug),
+    visibility TEXT NOT NULL CHECK (visibility IN ('public', 'partners')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX partner_graph_owner ON partner_graph (owner);
+CREATE TABLE graph_reader (
+    graph TEXT NOT NULL REFERENCES partner_graph (iri) ON DELETE CASCADE,
+    partner TEXT NOT NULL REFERENCES partner (slug),
+    PRIMARY KEY (graph, partner)
+);
+""",
+}
 
 
 class AccountError(ValueError):
@@ -247,7 +267,7 @@ def _now() -> str:
 
 
 @contextmanager
-def _connect(db: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+def connect(db: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
     """A connection in one transaction (committed when the block ends without error), on a file made on first use.
 
     A writer takes the write lock at the start, so its checks and its changes see the same state; readers (every
@@ -277,13 +297,20 @@ def _connect(db: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
 
 
+_connect = connect  # the name this module's own functions use
+
+
 def _ensure_schema(conn: sqlite3.Connection, db: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
         return
-    if version != 0:
+    if version > SCHEMA_VERSION or (version and version not in MIGRATIONS):
         raise AccountError(f"the accounts database {db} has schema version {version}; this critmin knows "
                            f"version {SCHEMA_VERSION}")
-    for statement in filter(str.strip, SCHEMA.split(";")):
-        conn.execute(statement)
+    scripts = [SCHEMA] if version == 0 else []
+    scripts += [MIGRATIONS[v] for v in range(max(version, 1), SCHEMA_VERSION)]
+    # inside the caller's BEGIN IMMEDIATE: a failed migration leaves the version and the data as they were
+    for script in scripts:
+        for statement in filter(str.strip, script.split(";")):
+            conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -157,6 +157,50 @@ def catalog_triples(description: GraphDescription, facts: LoadFacts, *, software
     return out
 
 
+# How a partner graph's visibility is said in DCAT: dct:accessRights with the EU access-rights vocabulary.
+ACCESS_RIGHTS = {
+    "public": NamedNode("http://publications.europa.eu/resource/authority/access-right/PUBLIC"),
+    "partners": NamedNode("http://publications.europa.eu/resource/authority/access-right/RESTRICTED"),
+}
+
+
+@dataclass(frozen=True)
+class PartnerGraphDescription:
+    """What a partner says about its graph on upload, and what the service knows (publisher, visibility)."""
+
+    graph: NamedNode
+    title: str
+    description: str
+    license_url: str | None
+    publisher: NamedNode
+    visibility: str
+
+
+def partner_catalog_triples(entry: PartnerGraphDescription, *, triples: int, modified: datetime) -> list[Triple]:
+    """The DCAT/VoID entry of a partner graph, in the vocabulary of ``catalog_triples``, for its companion graph.
+
+    Besides that vocabulary: ``dct:publisher`` (the partner) and ``dct:accessRights``, the visibility: PUBLIC
+    (``public``) or RESTRICTED (``partners``) from the EU access-rights authority list, as DCAT-AP uses it.
+    """
+    graph = entry.graph
+    dct, dcat, void = (partial(iris.ns, prefix) for prefix in ("dct", "dcat", "void"))
+    out = [
+        Triple(CATALOG, dcat("dataset"), graph),
+        Triple(graph, RDF_TYPE, dcat("Dataset")),
+        Triple(graph, RDF_TYPE, void("Dataset")),
+        Triple(graph, dct("title"), Literal(entry.title, language="en")),
+        Triple(graph, dct("publisher"), entry.publisher),
+        Triple(graph, void("triples"), _literal(triples)),
+        Triple(graph, dct("modified"), _literal(modified)),
+        Triple(graph, dct("accessRights"), ACCESS_RIGHTS[entry.visibility]),
+    ]
+    if entry.description:
+        out.append(Triple(graph, dct("description"), Literal(entry.description, language="en")))
+    if entry.license_url:
+        out.append(Triple(graph, dct("license"), NamedNode(entry.license_url)))
+    return out
+
+
 @dataclass(frozen=True)
 class CatalogEntry:
     graph: str

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
 
@@ -186,6 +187,55 @@ def partner(key: str, *, base: str = BASE) -> NamedNode:
     'https://w3id.org/critmin/id/partner/bgs'
     """
     return NamedNode(f"{base}id/partner/{key}")
+
+
+# A partner graph's name: what follows the partner's slug (kept short and path-safe, so the IRI stays readable).
+PARTNER_GRAPH_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
+_PARTNER_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")  # as kg/accounts.py checks slugs
+
+
+@dataclass(frozen=True)
+class PartnerGraphName:
+    """Whose a partner graph is: ``slug`` owns it; ``catalog`` says the IRI is the graph's catalog companion."""
+
+    slug: str
+    name: str
+    catalog: bool = False
+
+
+def partner_graph(slug: str, name: str, *, base: str = BASE) -> NamedNode:
+    """A partner's own graph ``{base}graph/partner/{slug}/{name}``, the only graphs ``/store`` writes.
+
+    >>> partner_graph("bgs", "uk-sites").value
+    'https://w3id.org/critmin/graph/partner/bgs/uk-sites'
+    """
+    if not _PARTNER_SLUG.fullmatch(slug) or not PARTNER_GRAPH_NAME.fullmatch(name):
+        raise ValueError(f"bad partner graph slug/name {slug!r}/{name!r}: the name is 1 to 60 characters "
+                         "a-z, 0-9 and '-', starting with a letter or digit")
+    return NamedNode(f"{base}graph/partner/{slug}/{name}")
+
+
+def partner_catalog_graph(slug: str, name: str, *, base: str = BASE) -> NamedNode:
+    """The companion graph holding the DCAT entry of ``partner_graph(slug, name)``; kept apart from ``cmg:catalog``
+    so that hiding a private graph hides its entry too: ``{base}graph/partner-catalog/{slug}/{name}``."""
+    return NamedNode(partner_graph(slug, name, base=base).value.replace("/graph/partner/", "/graph/partner-catalog/",
+                                                                         1))
+
+
+def parse_partner_graph(iri: str, *, base: str = BASE) -> PartnerGraphName | None:
+    """Whose partner graph (or catalog companion) ``iri`` is; None when it is neither.
+
+    >>> parse_partner_graph("https://w3id.org/critmin/graph/partner/bgs/uk-sites")
+    PartnerGraphName(slug='bgs', name='uk-sites', catalog=False)
+    >>> parse_partner_graph("https://w3id.org/critmin/graph/catalog") is None
+    True
+    """
+    for prefix, is_catalog in ((f"{base}graph/partner/", False), (f"{base}graph/partner-catalog/", True)):
+        if iri.startswith(prefix):
+            slug, _, name = iri.removeprefix(prefix).partition("/")
+            if _PARTNER_SLUG.fullmatch(slug) and PARTNER_GRAPH_NAME.fullmatch(name):
+                return PartnerGraphName(slug, name, is_catalog)
+    return None
 
 
 def key_of(iri: NamedNode) -> str:

@@ -158,6 +158,50 @@ def _swap_in(
     )
 
 
+def write_graph_atomically(
+    store: Store,
+    graph: NamedNode,
+    triples: Sequence[Triple],
+    *,
+    companion: NamedNode,
+    companion_triples: Callable[[int], Iterable[Triple]],
+    append: bool = False,
+) -> int:
+    """Replace (or, with ``append``, add to) ``graph`` and replace its catalog ``companion`` graph, all in one
+    transaction; returns the graph's triple count afterwards. ``companion_triples(count)`` makes the entry.
+
+    Unlike ``_swap_in`` (sources we can always load again, where speed matters), this is for data that exists only
+    here, a partner's upload: a failure or a crash at any point leaves the old graph and entry exactly as they were.
+    The data is staged first under ``STAGING_GRAPH_PREFIX`` (a crash leaves only that, which
+    ``recover_interrupted_loads`` removes) and one SPARQL update swaps it in.
+    """
+    staging = f"{iris.STAGING_GRAPH_PREFIX}upload/{uuid.uuid4().hex}/"
+    staged_data, staged_catalog = NamedNode(staging + "data"), NamedNode(staging + "catalog")
+    try:
+        store.extend(_in_graph(triples, staged_data))
+        if append:
+            after = len(set(triples) | {Triple(q.subject, q.predicate, q.object)
+                                        for q in store.quads_for_pattern(None, None, None, graph)})
+        else:
+            after = len(set(triples))
+        store.extend(_in_graph(list(companion_triples(after)), staged_catalog))
+        update = fill_update(load_query(__file__, "commit_staged_graph", suffix=".ru"), graph=graph,
+                             cleared=NamedNode(staging + "nothing") if append else graph, staged_data=staged_data,
+                             companion=companion, staged_catalog=staged_catalog)
+        store.update(update)
+    finally:  # after a commit these are gone already; after a failure they must not linger
+        for staged in (staged_data, staged_catalog):
+            if store.contains_named_graph(staged):
+                store.remove_graph(staged)
+    return after
+
+
+def drop_graph_atomically(store: Store, graph: NamedNode, *, companion: NamedNode) -> None:
+    """Delete ``graph`` and its catalog ``companion`` together."""
+    store.update(fill_update(load_query(__file__, "drop_graph_with_companion", suffix=".ru"), graph=graph,
+                             companion=companion))
+
+
 def _catalog_entry_iris(name: str) -> dict[str, NamedNode | str]:
     return {
         "graph": iris.graph(name),

@@ -133,6 +133,8 @@ class SearchIndex:
         self.keys: list[str] = []
         self.key_labels = array("l")  # >= 0: the whole label; < 0: a later word of label ~n
         self._scores: list[float] = []
+        self._entity_ids: dict[str, int] = {}
+        self._labels_of: list[list[int]] | None = None  # entity -> its label numbers, built on first use
 
     def __len__(self) -> int:
         return len(self.label_texts)
@@ -165,6 +167,7 @@ class SearchIndex:
             for match in re.finditer(" ", key):
                 pending.append((key[match.end():], ~number))
         pending.sort()
+        index._entity_ids = entity_ids
         index.keys = [key for key, _ in pending]
         index.key_labels = array("l", (number for _, number in pending))
         kind_boost = {kind.key: kind.boost for kind in KINDS}
@@ -207,6 +210,26 @@ class SearchIndex:
                 kind=self.kinds[entity], tier=tier, popularity=self.popularity[entity])
             for entity, (_, number, tier) in ordered
         ]
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self._entity_ids
+
+    def entity(self, iri: str) -> tuple[str, str] | None:
+        """(display label, kind) of an indexed entity; None when it is not indexed."""
+        entity = self._entity_ids.get(iri)
+        return None if entity is None else (self.names[entity], self.kinds[entity])
+
+    def labels(self, iri: str) -> list[str]:
+        """Every label and alias of an indexed entity (its display label first); [] when it is not indexed."""
+        entity = self._entity_ids.get(iri)
+        if entity is None:
+            return []
+        if self._labels_of is None:  # reconciliation needs it; plain search never pays for it
+            labels_of: list[list[int]] = [[] for _ in self.iris]
+            for number, owner in enumerate(self.label_entities):
+                labels_of[owner].append(number)
+            self._labels_of = labels_of
+        return [self.label_texts[number] for number in self._labels_of[entity]]
 
 
 def label_rows(store: Store) -> list[tuple[str, str, bool, str, int]]:

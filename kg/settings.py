@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     query_max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest SPARQL query text accepted, in bytes."
     )
+    upload_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest body accepted by /store uploads (an RDF graph, or a spreadsheet and its mapping), in bytes; a "
+            "larger one is refused with 413 before anything is parsed."
+        ),
+    )
     public_base_iri: str = Field(
         default="https://w3id.org/critmin/",
         description="Base of the IRIs this service publishes; IRIs under it (id/, ontology/, graph/) are served here.",
@@ -82,6 +90,13 @@ class Settings(BaseSettings):
         description=(
             "Name or folder of an installed spaCy pipeline whose entity recogniser adds the entities our patterns "
             "miss (its ORG, GPE, LOC, FAC labels); empty: our own components only. Nothing is downloaded."
+        ),
+    )
+    reconcile_batch_max_queries: int = Field(
+        default=500,
+        ge=1,
+        description=(
+            "Most reconciliation queries in one batch (the manifest's batchSize); a larger batch is refused with 413."
         ),
     )
     remote_endpoint_allowlist: list[str] = Field(
