@@ -13,14 +13,23 @@ from kg.query_runner import QueryRunner
 from kg.search import build_index
 from kg.settings import Settings
 from kg.store import Snapshots, open_store
+from kg.views import Views
 
 
 def publish_snapshot(app: FastAPI) -> None:
-    """Make what the store holds now visible to queries (call after every write)."""
+    """Make what the store holds now visible to queries (call after every write, and after access changes)."""
     runner: QueryRunner = app.state.query_runner
     runner.snapshot = app.state.snapshots.create(app.state.store)
     app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
     app.state.search_index = build_index(app.state.store)  # search sees the write too
+    views: Views = app.state.views
+    views.advance()  # restricted views are rebuilt from the new state on their next request
+    views.remove_unused(keep=runner.snapshots_in_use())
+
+
+def _release_unused(snapshots: Snapshots, views: Views, in_use: set[Path]) -> None:
+    snapshots.remove_unused(keep=in_use)
+    views.remove_unused(keep=in_use)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -35,14 +44,18 @@ def create_app(settings: Settings) -> FastAPI:
             timeout_ms=settings.query_timeout_ms,
             max_result_bytes=settings.query_max_result_bytes,
         )
-        runner.on_snapshot_released = lambda in_use: snapshots.remove_unused(keep=in_use)
+        views = Views(settings.store)
+        views.clear()  # views of an earlier run are stale too
+        runner.on_snapshot_released = lambda in_use: _release_unused(snapshots, views, in_use)
         app.state.store, app.state.snapshots, app.state.query_runner = store, snapshots, runner
+        app.state.views = views
         app.state.search_index = build_index(store)
         try:
             yield
         finally:
             runner.close()
             snapshots.clear()
+            views.clear()
             app.state.store = None
             del store
 
@@ -85,4 +98,10 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import reconcile  # /reconcile: the Reconciliation Service API (OpenRefine)
 
     app.include_router(reconcile.router)
+    from api.routers import update  # POST /update: SPARQL Update on a partner's own graphs
+
+    app.include_router(update.router)
+    from api.routers import links  # /links: link discovery between partner graphs and ours
+
+    app.include_router(links.router)
     return app

@@ -76,6 +76,7 @@ class Source:
     row: int | None = None
     confidence: str | None = None
     via: str | None = None  # the owl:sameAs partner whose statement this is, None for the entity's own
+    publisher: str | None = None  # the partner whose graph this is (its catalog entry's dct:publisher)
 
 
 @dataclass
@@ -312,6 +313,7 @@ def _sources(store: Store, subject: NamedNode, *, via: str | None = None) -> dic
             graph=graph, title=_str(row["title"]), license=_str(row["license"]), rights=_str(row["rights"]),
             loaded=_str(row["modified"]), record=_str(row["record"]), file=_str(row["file"]),
             row=int(row["row"].value) if row["row"] else None, confidence=_str(row["confidence"]), via=via,
+            publisher=_str(row["publisher"]),
         )
     return out
 

@@ -2,7 +2,8 @@
 
 A partner graph (``kg.iris.partner_graph``) belongs to the partner whose slug is in its IRI. It is ``public``
 (anyone reads it) or ``partners``: only its owner, the partners listed as its readers and admins read it. Its
-catalog companion (``kg.iris.partner_catalog_graph``) is read by the same callers. Every other graph (the hub's
+catalog companion (``kg.iris.partner_catalog_graph``) and its linkset (``kg.iris.partner_links_graph``, link
+discovery) are read by the same callers. Every other graph (the hub's
 sources, the catalog) is public here, and only ``/store`` writes partner graphs: ``may_write`` is False for all
 others.
 
@@ -132,14 +133,15 @@ def may_write(caller: Caller, iri: str, *, base: str = iris.BASE) -> bool:
     """Whether ``caller`` may create, replace, append to or delete the graph ``iri`` through ``/store``: a partner
     (scope ``write``) its own partner graphs, an admin any partner graph; nobody any other graph or a companion."""
     parsed = iris.parse_partner_graph(iri, base=base)
-    if parsed is None or parsed.catalog or caller.partner is None or not caller.can("write"):
+    if parsed is None or parsed.companion or caller.partner is None or not caller.can("write"):
         return False
     return caller.can("admin") or caller.partner == parsed.slug
 
 
 def hidden_graphs(db: Path, caller: Caller, *, store_graphs: Iterable[str] = (), base: str = iris.BASE
                   ) -> frozenset[str]:
-    """Every partner graph, and catalog companion, that ``caller`` may not read: take these out of a query's dataset.
+    """Every partner graph, with its catalog companion and linkset, that ``caller`` may not read: take these out of
+    a query's dataset.
 
     ``store_graphs`` (the IRIs of the store's named graphs) adds the partner graphs present in the store but not
     registered, which stay hidden from everyone but their owner and admins, as in ``may_read``.
@@ -163,13 +165,14 @@ def hidden_graphs(db: Path, caller: Caller, *, store_graphs: Iterable[str] = (),
     for graph in candidates - readable:
         parsed = iris.parse_partner_graph(graph, base=base)
         if parsed is not None:
-            hidden |= {graph, iris.partner_catalog_graph(parsed.slug, parsed.name, base=base).value}
+            hidden |= {graph, iris.partner_catalog_graph(parsed.slug, parsed.name, base=base).value,
+                       iris.partner_links_graph(parsed.slug, parsed.name, base=base).value}
     return frozenset(hidden)
 
 
 def _owner(iri: str, base: str) -> str:
     parsed = iris.parse_partner_graph(iri, base=base)
-    if parsed is None or parsed.catalog:
+    if parsed is None or parsed.companion:
         raise GraphAccessError(f"{iri} is not a partner graph ({base}graph/partner/{{slug}}/{{name}})")
     return parsed.slug
 

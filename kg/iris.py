@@ -12,6 +12,7 @@ commodity keys are the slugs of ``ontology/commodities.ttl``, list keys are the 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -196,11 +197,19 @@ _PARTNER_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")  # as kg/acc
 
 @dataclass(frozen=True)
 class PartnerGraphName:
-    """Whose a partner graph is: ``slug`` owns it; ``catalog`` says the IRI is the graph's catalog companion."""
+    """Whose a partner graph is: ``slug`` owns it; ``catalog`` says the IRI is the graph's catalog companion,
+    ``links`` that it is the graph's linkset (``partner_links_graph``)."""
 
     slug: str
     name: str
     catalog: bool = False
+    links: bool = False
+
+    @property
+    def companion(self) -> bool:
+        """A graph that goes with a partner graph (its catalog entry or linkset): read as it is, written by nobody
+        through ``/store``."""
+        return self.catalog or self.links
 
 
 def partner_graph(slug: str, name: str, *, base: str = BASE) -> NamedNode:
@@ -222,19 +231,34 @@ def partner_catalog_graph(slug: str, name: str, *, base: str = BASE) -> NamedNod
                                                                          1))
 
 
+def partner_links_graph(slug: str, name: str, *, base: str = BASE) -> NamedNode:
+    """The VoID linkset of ``partner_graph(slug, name)``: proposed links between its entities and ours, and the
+    accepted ones asserted (``kg/link_store.py``); a sibling of the graph, so that it can be hidden with it:
+    ``{base}graph/partner-links/{slug}/{name}``.
+
+    >>> partner_links_graph("bgs", "uk-sites").value
+    'https://w3id.org/critmin/graph/partner-links/bgs/uk-sites'
+    """
+    return NamedNode(partner_graph(slug, name, base=base).value.replace("/graph/partner/", "/graph/partner-links/", 1))
+
+
 def parse_partner_graph(iri: str, *, base: str = BASE) -> PartnerGraphName | None:
-    """Whose partner graph (or catalog companion) ``iri`` is; None when it is neither.
+    """Whose partner graph (or catalog companion, or linkset) ``iri`` is; None when it is none of them.
 
     >>> parse_partner_graph("https://w3id.org/critmin/graph/partner/bgs/uk-sites")
-    PartnerGraphName(slug='bgs', name='uk-sites', catalog=False)
+    PartnerGraphName(slug='bgs', name='uk-sites', catalog=False, links=False)
+    >>> parse_partner_graph("https://w3id.org/critmin/graph/partner-links/bgs/uk-sites").links
+    True
     >>> parse_partner_graph("https://w3id.org/critmin/graph/catalog") is None
     True
     """
-    for prefix, is_catalog in ((f"{base}graph/partner/", False), (f"{base}graph/partner-catalog/", True)):
+    kinds = ((f"{base}graph/partner/", False, False), (f"{base}graph/partner-catalog/", True, False),
+             (f"{base}graph/partner-links/", False, True))
+    for prefix, is_catalog, is_links in kinds:
         if iri.startswith(prefix):
             slug, _, name = iri.removeprefix(prefix).partition("/")
             if _PARTNER_SLUG.fullmatch(slug) and PARTNER_GRAPH_NAME.fullmatch(name):
-                return PartnerGraphName(slug, name, is_catalog)
+                return PartnerGraphName(slug, name, is_catalog, is_links)
     return None
 
 
@@ -248,3 +272,11 @@ ONTOLOGY_GRAPH = graph("ontology")
 STAGING_GRAPH_PREFIX = GRAPH + "staging/"
 # A staging graph whose name ends so marks a graph being loaded for the first time as incomplete until it commits.
 INCOMPLETE_MARKER = "incomplete"
+
+
+def link_proposal(slug: str, name: str, subject: str, object_: str, *, base: str = BASE) -> NamedNode:
+    """A link proposal between a partner entity and ours in the linkset of ``partner_graph(slug, name)``:
+    ``{base}id/link-proposal/{slug}/{name}/{16 hex of sha256(subject + " " + object)}``; the same pair keeps its IRI
+    (and so its decision) whatever the relation proposed."""
+    digest = hashlib.sha256(f"{subject} {object_}".encode()).hexdigest()[:16]
+    return NamedNode(f"{base}id/link-proposal/{slug}/{name}/{digest}")

@@ -196,10 +196,10 @@ def write_graph_atomically(
     return after
 
 
-def drop_graph_atomically(store: Store, graph: NamedNode, *, companion: NamedNode) -> None:
-    """Delete ``graph`` and its catalog ``companion`` together."""
+def drop_graph_atomically(store: Store, graph: NamedNode, *, companion: NamedNode, linkset: NamedNode) -> None:
+    """Delete ``graph``, its catalog ``companion`` and its ``linkset`` together."""
     store.update(fill_update(load_query(__file__, "drop_graph_with_companion", suffix=".ru"), graph=graph,
-                             companion=companion))
+                             companion=companion, linkset=linkset))
 
 
 def _catalog_entry_iris(name: str) -> dict[str, NamedNode | str]:

@@ -99,7 +99,7 @@ def upload(
     with ``append``) and its catalog companion, atomically. ``hidden``: graphs the uploader may not read, which
     validation must not look into. Raises ``UploadInvalidError`` (nothing written) when the shapes are broken."""
     parsed = iris.parse_partner_graph(graph.value, base=base)
-    if parsed is None or parsed.catalog:
+    if parsed is None or parsed.companion:
         raise UploadError(f"{graph.value} is not a partner graph")
     companion = iris.partner_catalog_graph(parsed.slug, parsed.name, base=base)
     with _WRITE_LOCK:
@@ -117,15 +117,16 @@ def upload(
 
 
 def delete(store: Store, graph: NamedNode, *, base: str = iris.BASE) -> bool:
-    """Delete a partner graph and its catalog companion; False when there was no such graph."""
+    """Delete a partner graph with its catalog companion and linkset; False when there was no such graph."""
     parsed = iris.parse_partner_graph(graph.value, base=base)
-    if parsed is None or parsed.catalog:
+    if parsed is None or parsed.companion:
         raise UploadError(f"{graph.value} is not a partner graph")
     with _WRITE_LOCK:
         if not store.contains_named_graph(graph):
             return False
         drop_graph_atomically(store, graph,
-                              companion=iris.partner_catalog_graph(parsed.slug, parsed.name, base=base))
+                              companion=iris.partner_catalog_graph(parsed.slug, parsed.name, base=base),
+                              linkset=iris.partner_links_graph(parsed.slug, parsed.name, base=base))
     return True
 
 

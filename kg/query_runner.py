@@ -208,7 +208,8 @@ class QueryRunner:
             used = {Path(w.snapshot) for w in self._workers if w.snapshot}
         return used | {self.snapshot}
 
-    async def execute(self, request: QueryRequest) -> QueryResult:
+    async def execute(self, request: QueryRequest, *, snapshot: Path | None = None) -> QueryResult:
+        """Run ``request`` over ``snapshot`` (a read-only store folder; by default the current snapshot)."""
         deadline = time.monotonic() + self.timeout_ms / 1000
         idle = self._idle_queue()
         try:
@@ -216,7 +217,7 @@ class QueryRunner:
         except TimeoutError:
             raise QueryTimeout(self.timeout_ms) from None
         loop = asyncio.get_running_loop()
-        snapshot = str(self.snapshot)
+        snapshot = str(snapshot or self.snapshot)
         try:
             worker.connection.send((snapshot, request, self.max_result_bytes))
             worker.snapshot = snapshot
@@ -258,15 +259,20 @@ def _receive(connection: Connection, timeout_s: float) -> tuple[str, Any] | None
     return connection.recv()
 
 
+def syntax_error(message: str) -> QuerySyntaxError:
+    """pyoxigraph's syntax error message, with the line and column it names ("error at 3:14")."""
+    match = _POSITION.search(message)
+    line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+    return QuerySyntaxError(message, line, column)
+
+
 def _result_from_reply(reply: tuple[str, Any], max_bytes: int) -> QueryResult:
     status, payload = reply
     if status == "ok":
         body, media_type, kind = payload
         return QueryResult(body=body, media_type=media_type, kind=kind)
     if status == "syntax":
-        match = _POSITION.search(payload)
-        line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
-        raise QuerySyntaxError(payload, line, column)
+        raise syntax_error(payload)
     if status == "too_large":
         raise QueryResultTooLarge(max_bytes)
     raise QueryFailed(payload)

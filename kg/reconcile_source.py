@@ -2,9 +2,9 @@
 
 Matching, suggest, preview and data extension read the graph only through a ``ReconcileSource``: label look-ups
 go to the search index, facts to our ``reconcile_*.rq`` files. Nothing in ``kg/reconcile_*.py`` touches the store
-or the index directly, so a caller-specific restriction (issue 6, item 3: only the graphs a partner may read) is
-added here, in ``select`` (the query's dataset) and in ``search``/``labels``/``entity`` (hits from other graphs),
-and every reconciliation route follows. ``api/routers/reconcile.py:source_for`` builds one per request.
+or the index directly. Visibility (issue 6, item 3: only the graphs a caller may read) comes from what it is given:
+``api/routers/reconcile.py:source_for`` builds one per request from the caller's view (``kg/views.py``), whose store
+and index hold only those graphs, and every reconciliation route follows.
 
 >>> from pyoxigraph import Store
 >>> from kg.search import SearchIndex

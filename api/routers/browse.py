@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from api.deps import ViewDep
 from api.routers.home import render
 from api.urls import Urls
 from kg.browse import (
@@ -24,8 +25,8 @@ router = APIRouter(tags=["Browse"])
 
 
 @router.get("/browse", summary="How many entities of each kind, with links to their index pages")
-def browse_index(request: Request) -> Response:
-    store, urls = request.app.state.store, Urls()
+def browse_index(request: Request, view: ViewDep) -> Response:
+    store, urls = view.store, Urls()
     data = {
         "kinds": [asdict(count) | {"url": urls.browse(count.kind)} for count in count_kinds(store)],
         "facility_types": [asdict(count) | {"url": urls.browse("facility", facility_type=count.key)}
@@ -37,6 +38,7 @@ def browse_index(request: Request) -> Response:
 @router.get("/browse/{kind}", summary="One page of one kind of entity, filtered (HTML or JSON)")
 def browse_kind(
     request: Request,
+    view: ViewDep,
     kind: str,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
@@ -45,7 +47,7 @@ def browse_kind(
         raise HTTPException(404, f"no kind {kind!r}; one of: {', '.join(BROWSE_KINDS)}")
     filters = {name: request.query_params.get(name, "") for name in BROWSE_KINDS[kind].filters}
     try:
-        result = browse(request.app.state.store, kind, filters=filters, page=page, page_size=page_size)
+        result = browse(view.store, kind, filters=filters, page=page, page_size=page_size)
     except FilterError as error:
         raise HTTPException(400, str(error)) from error
     return render(request, "browse_kind.html", browse_data(result))

@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import RdfFormat, Store, Triple, serialize
 
+from api.deps import ViewDep
 from api.formats import JSON_LD, N_TRIPLES, RDF_XML, TRIG, TURTLE, choose_format, content_type
 from api.urls import Urls
 from kg import iris
@@ -95,9 +96,9 @@ def _context(request: Request, urls: Urls, iri: str) -> dict[str, Any]:
     return {"iri": iri, "formats": formats, "href": lambda i, **kw: _href(urls, i, **kw), "curie": _curie}
 
 
-def _not_found(request: Request, iri: str, media_type: str | None) -> Response:
+def _not_found(request: Request, store: Store, iri: str, media_type: str | None) -> Response:
     segment = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
-    suggestions = find_by_label(request.app.state.store, segment)
+    suggestions = find_by_label(store, segment)
     urls = urls_for(request)
     if media_type not in (HTML, None):
         body = {"error": "not found", "iri": iri, "suggestions": [asdict(t) for t in suggestions]}
@@ -113,9 +114,9 @@ def _not_acceptable() -> Response:
                              f"({', '.join('.' + s for s in SUFFIXES)})", status_code=406, headers=VARY)
 
 
-def rdf_response(request: Request, iri: str, media_type: str) -> Response:
+def rdf_response(store: Store, iri: str, media_type: str) -> Response:
     """The entity's quads (with their provenance) in ``media_type``; triple formats drop the graph names."""
-    quads = entity_quads(request.app.state.store, iri)
+    quads = entity_quads(store, iri)
     if media_type in QUAD_FORMATS:
         data: list[Any] = quads
     else:
@@ -127,19 +128,19 @@ def rdf_response(request: Request, iri: str, media_type: str) -> Response:
     return Response(body, media_type=content_type(media_type), headers=VARY)
 
 
-def _entity_response(request: Request, iri: str, by_suffix: str | None, inbound_page: int,
+def _entity_response(request: Request, store: Store, iri: str, by_suffix: str | None, inbound_page: int,
                      template: str = "entity.html") -> Response:
+    """``store`` is the caller's view: an entity only in graphs the caller may not read is a 404, like no entity."""
     media_type = pick_format(request, by_suffix)
     if media_type is None:
         return _not_acceptable()
-    store = request.app.state.store
     described = describe_entity(store, iri, inbound_page=inbound_page) if media_type in (HTML, OUR_JSON) else None
     if media_type in RDF_FORMATS:
         if not entity_exists(store, iri):
-            return _not_found(request, iri, media_type)
-        return rdf_response(request, iri, media_type)
+            return _not_found(request, store, iri, media_type)
+        return rdf_response(store, iri, media_type)
     if described is None:
-        return _not_found(request, iri, media_type)
+        return _not_found(request, store, iri, media_type)
     if media_type == OUR_JSON:
         return JSONResponse(entity_json(described), headers=VARY)
     return render_entity(request, described, template)
@@ -186,29 +187,30 @@ def _numbered_sources(described: EntityDescription) -> dict[tuple[str, str | Non
 
 
 @router.get("/id/{path:path}", response_class=HTMLResponse, summary="An entity: HTML, or RDF by Accept or suffix")
-def entity_page(request: Request, path: str, inbound_page: int = Query(1, ge=1)) -> Response:
+def entity_page(request: Request, view: ViewDep, path: str, inbound_page: int = Query(1, ge=1)) -> Response:
     stem, by_suffix = split_suffix(path)
     urls = urls_for(request)
     iri = urls.iri_for_path("id/" + stem)
-    if by_suffix and not entity_exists(request.app.state.store, iri):
+    if by_suffix and not entity_exists(view.store, iri):
         whole = urls.iri_for_path("id/" + path)  # an IRI that itself ends like a suffix
-        if entity_exists(request.app.state.store, whole):
+        if entity_exists(view.store, whole):
             iri, by_suffix = whole, None
-    return _entity_response(request, iri, by_suffix, inbound_page)
+    return _entity_response(request, view.store, iri, by_suffix, inbound_page)
 
 
 @router.get("/graph/{name}", response_class=HTMLResponse, summary="A named graph's catalog entry")
-def graph_page(request: Request, name: str, inbound_page: int = Query(1, ge=1)) -> Response:
+def graph_page(request: Request, view: ViewDep, name: str, inbound_page: int = Query(1, ge=1)) -> Response:
     stem, by_suffix = split_suffix(name)
-    return _entity_response(request, urls_for(request).iri_for_path("graph/" + stem), by_suffix, inbound_page)
+    return _entity_response(request, view.store, urls_for(request).iri_for_path("graph/" + stem), by_suffix,
+                            inbound_page)
 
 
 @router.get("/ontology/", response_class=HTMLResponse, summary="Every term of the critmin ontology")
-def ontology_index(request: Request) -> Response:
+def ontology_index(request: Request, view: ViewDep) -> Response:
     media_type = choose_format(request.headers.get("accept"), (HTML, OUR_JSON), override=None, default=HTML)
     if media_type is None:
         return _not_acceptable()
-    terms = list_terms(request.app.state.store)
+    terms = list_terms(view.store)
     if media_type == OUR_JSON:
         return JSONResponse([{**asdict(t), "kind": kind, "comment": comment} for t, kind, comment in terms],
                             headers=VARY)
@@ -221,17 +223,17 @@ def ontology_index(request: Request) -> Response:
 
 
 @router.get("/ontology/{term}", response_class=HTMLResponse, summary="One ontology term, documented")
-def ontology_term(request: Request, term: str) -> Response:
+def ontology_term(request: Request, view: ViewDep, term: str) -> Response:
     stem, by_suffix = split_suffix(term)
     iri = urls_for(request).iri_for_path("ontology/" + stem)
     media_type = pick_format(request, by_suffix)
     if media_type is None:
         return _not_acceptable()
     if media_type in RDF_FORMATS:
-        return _entity_response(request, iri, media_type, 1)
-    documented = describe_term(request.app.state.store, iri)
+        return _entity_response(request, view.store, iri, media_type, 1)
+    documented = describe_term(view.store, iri)
     if documented is None:
-        return _not_found(request, iri, media_type)
+        return _not_found(request, view.store, iri, media_type)
     if media_type == OUR_JSON:
         data = asdict(documented)
         data["description"] = entity_json(documented.description)

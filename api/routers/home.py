@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import Store
 
+from api.deps import ViewDep
 from api.formats import choose_format
 from api.urls import Urls
 from kg.browse import count_kinds
@@ -58,5 +59,5 @@ def home_data(store: Store, request: Request) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse, summary="What the graph holds (HTML or JSON by Accept or ?format=)")
-def home(request: Request) -> Response:
-    return render(request, "home.html", home_data(request.app.state.store, request))
+def home(request: Request, view: ViewDep) -> Response:
+    return render(request, "home.html", home_data(view.store, request))

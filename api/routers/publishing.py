@@ -8,13 +8,13 @@ Dumps are gzipped N-Quads served as ``application/gzip`` downloads named ``{grap
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
-from pyoxigraph import RdfFormat, serialize
+from pyoxigraph import RdfFormat, Store, serialize
 
+from api.deps import ViewDep
 from api.formats import JSON_LD, N_TRIPLES, TURTLE, UnknownFormatError, choose_format, content_type
 from api.routers.home import render
 from api.urls import Urls
@@ -35,7 +35,7 @@ def base_url(request: Request) -> str:
 
 @router.get("/.well-known/void", summary="VoID + DCAT description of the dataset (Turtle, JSON-LD, N-Triples)")
 @router.get("/void", include_in_schema=False)
-def void(request: Request, format: str | None = None) -> Response:
+def void(request: Request, view: ViewDep, format: str | None = None) -> Response:
     accept = request.headers.get("accept")
     browser = format is None and choose_format(accept, ("text/html", *VOID_FORMATS), override=None,
                                                default=TURTLE) == "text/html"
@@ -45,7 +45,8 @@ def void(request: Request, format: str | None = None) -> Response:
         raise HTTPException(400, str(error)) from error
     if chosen is None:
         raise HTTPException(406, "VoID is available as " + ", ".join(VOID_FORMATS))
-    triples = describe_dataset(request.app.state.store, base_url=base_url(request))
+    triples = describe_dataset(view.store, base_url=base_url(request),
+                               base=request.app.state.settings.public_base_iri)
     prefixes = {p: iris.PREFIXES[p] for p in ("void", "dcat", "dct", "xsd", "owl", "cmg", "cmid")}
     body = serialize(triples, format=_RDF_FORMATS[chosen],
                      **({"prefixes": prefixes} if chosen == TURTLE else {}))
@@ -53,27 +54,25 @@ def void(request: Request, format: str | None = None) -> Response:
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
-def dumps_data(request: Request) -> dict[str, Any]:
+def dumps_data(store: Store) -> dict[str, Any]:
     urls = Urls()
-    store = request.app.state.store
     triples = {entry.graph[len(iris.GRAPH):]: entry.triples for entry in list_catalog(store)}
     return {"dumps": [{"name": name, "url": urls.dump(name), "triples": triples.get(name)}
                       for name in dump_names(store)], "void": urls.void()}
 
 
 @router.get("/dumps/", summary="The dumps: one gzipped N-Quads file per graph, and one of everything")
-def dumps(request: Request) -> Response:
-    return render(request, "dumps.html", dumps_data(request))
+def dumps(request: Request, view: ViewDep) -> Response:
+    return render(request, "dumps.html", dumps_data(view.store))
 
 
 @router.get("/dumps/{file_name}", summary="One dump, {graph}.nq.gz or all.nq.gz (gzipped N-Quads)")
-def dump(request: Request, file_name: str) -> FileResponse:
+def dump(view: ViewDep, file_name: str) -> FileResponse:
     name = file_name.removesuffix(".nq.gz")
     if name == file_name or not name:
         raise HTTPException(404, "dumps are named {graph}.nq.gz; see /dumps/")
-    state = request.app.state
-    path = cached_dump(state.store, name, store_path=Path(state.settings.store),
-                       snapshot=Path(state.query_runner.snapshot).name)
+    # a view's dumps are cached apart from every other view's: all.nq.gz differs by what the caller may read
+    path = cached_dump(view.store, name, store_path=view.dump_root, snapshot=view.dump_key)
     if path is None:
         raise HTTPException(404, f"no dump named {name!r}; see /dumps/")
     return FileResponse(path, media_type="application/gzip", filename=f"{name}.nq.gz")

@@ -9,7 +9,8 @@ Two endpoints over the same services (``kg/reconcile_*.py``):
 - ``/reconcile/v1`` is the 1.0 draft's endpoint: ``GET`` the manifest, ``POST /reconcile/v1/reconcile`` a JSON
   query batch, ``/suggest/{entity,type,property}``, ``/preview``, ``POST /extend``, ``/extend/propose``.
 
-Every route reads through ``source_for(request)``; every answer allows cross-origin use (CORS), as 0.2 requires.
+Every route reads through ``source_for(view)``, the caller's view (``kg/views.py``); every answer allows cross-origin
+use (CORS), as 0.2 requires.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.deps import ViewDep
 from api.routers.publishing import base_url
 from kg.loading import SOFTWARE_VERSION
 from kg.reconcile_match import Candidate, match
@@ -39,6 +41,7 @@ from kg.reconcile_services import (
     suggest_types,
 )
 from kg.reconcile_source import ReconcileSource
+from kg.views import View
 
 router = APIRouter(tags=["Reconciliation"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -52,9 +55,9 @@ Prefix = Annotated[str, Query(description="What the user has typed")]
 Cursor = Annotated[int, Query(ge=0, description="How many suggestions to skip")]
 
 
-def source_for(request: Request) -> ReconcileSource:
-    """What this caller's reconciliation may read. Issue 6 item 3 restricts it here, by the caller's graphs."""
-    return ReconcileSource(request.app.state.store, request.app.state.search_index)
+def source_for(view: View) -> ReconcileSource:
+    """What this caller's reconciliation may read: its view's store and index, so only graphs it may read."""
+    return ReconcileSource(view.store, view.search_index())
 
 
 def answer(data: Any, callback: str | None = None, status_code: int = 200) -> Response:
@@ -146,10 +149,10 @@ async def _parameters(request: Request) -> dict[str, str]:
 
 
 @router.api_route("/reconcile", methods=["GET", "POST"], summary="Reconciliation service 0.2 (OpenRefine)")
-async def reconcile_v02(request: Request) -> Response:
+async def reconcile_v02(request: Request, view: ViewDep) -> Response:
     params = await _parameters(request)
     callback = params.get("callback")
-    source = source_for(request)
+    source = source_for(view)
     try:
         if "queries" in params:
             batch = parse_batch_v02(params["queries"])
@@ -175,7 +178,7 @@ def manifest_v1_route(request: Request) -> Response:
 
 
 @router.post("/reconcile/v1/reconcile", summary="Reconciliation 1.0 draft: a JSON batch of queries")
-async def reconcile_v1(request: Request) -> Response:
+async def reconcile_v1(request: Request, view: ViewDep) -> Response:
     try:
         body = await request.json()
     except ValueError:
@@ -185,16 +188,16 @@ async def reconcile_v1(request: Request) -> Response:
     except QueryError as error:
         raise _bad(error) from None
     _check_batch_size(request, len(queries))
-    source = source_for(request)
+    source = source_for(view)
     return answer({"results": [{"candidates": [candidate_json(c) for c in match(source, query)]}
                                for query in queries]})
 
 
 @router.get("/reconcile/suggest/entity", summary="Suggest entities by the start of a name (0.2)")
 @router.get("/reconcile/v1/suggest/entity", summary="Suggest entities by the start of a name (1.0 draft)")
-def suggest_entity(request: Request, prefix: Prefix = "", cursor: Cursor = 0, type: str | None = None,
+def suggest_entity(view: ViewDep, prefix: Prefix = "", cursor: Cursor = 0, type: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=50)] = 10, callback: str | None = None) -> Response:
-    found = suggest_entities(source_for(request), prefix, types=[type] if type else None, cursor=cursor,
+    found = suggest_entities(source_for(view), prefix, types=[type] if type else None, cursor=cursor,
                              limit=limit)
     return answer({"prefix": prefix, "result": found}, callback)
 
@@ -214,8 +217,9 @@ def suggest_property(prefix: Prefix = "", cursor: Cursor = 0, type: str | None =
 
 @router.get("/reconcile/preview", summary="A small HTML card about an entity (0.2)")
 @router.get("/reconcile/v1/preview", summary="A small HTML card about an entity (1.0 draft)")
-def preview_card(request: Request, id: Annotated[str, Query(description="An entity id or IRI")]) -> Response:
-    card = preview(source_for(request), id)
+def preview_card(request: Request, view: ViewDep,
+                 id: Annotated[str, Query(description="An entity id or IRI")]) -> Response:
+    card = preview(source_for(view), id)
     if card is None:
         raise HTTPException(404, f"id: no entity {id!r}")
     iri = card.summary.iri
@@ -238,7 +242,7 @@ def propose(type: Annotated[str, Query(description="A type id")],
 
 
 @router.post("/reconcile/v1/extend", summary="Data extension (1.0 draft): property values of entities")
-async def extend_v1(request: Request) -> Response:
+async def extend_v1(request: Request, view: ViewDep) -> Response:
     try:
         body = await request.json()
     except ValueError:
@@ -247,7 +251,7 @@ async def extend_v1(request: Request) -> Response:
         wanted = parse_extend(body, "body")
     except QueryError as error:
         raise _bad(error) from None
-    rows = extend(source_for(request), wanted)
+    rows = extend(source_for(view), wanted)
     return answer({
         "meta": extend_meta(wanted),
         "rows": [{"id": identifier, "properties": [{"id": pid, "values": values} for pid, values in row.items()]}

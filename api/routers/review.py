@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.app import publish_snapshot
 from api.auth import require
+from api.deps import ViewDep
 from api.routers.home import render
 from api.urls import Urls
 from kg import iris
@@ -42,15 +43,16 @@ from kg.review import (
     list_candidates,
     reject,
 )
+from kg.views import View
 
 router = APIRouter(tags=["Review"])
 # An attribute's name where the extractor's own would be misread on this page ("status" beside the review status).
 ATTRIBUTE_LABELS = {"status": "deal status", "unit": "unit as written"}
 
 
-def _page(request: Request, status: str, relation: str | None, page: int, page_size: int) -> CandidatePage:
-    try:
-        return list_candidates(request.app.state.store, status=status, relation=relation or None, page=page,
+def _page(view: View, status: str, relation: str | None, page: int, page_size: int) -> CandidatePage:
+    try:  # the caller's view: labels and statements from graphs it may not read stay out of the list
+        return list_candidates(view.store, status=status, relation=relation or None, page=page,
                                page_size=page_size)
     except ReviewError as error:
         raise HTTPException(400, str(error)) from error
@@ -89,15 +91,15 @@ def review_data(result: CandidatePage) -> dict[str, Any]:
 
 
 @router.get("/review", summary="Extracted statements to review (HTML, or JSON by Accept or ?format=json)")
-def review_page(request: Request, status: str = "candidate", relation: str | None = None,
+def review_page(request: Request, view: ViewDep, status: str = "candidate", relation: str | None = None,
                 page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> Response:
-    return render(request, "review.html", review_data(_page(request, status, relation, page, page_size)))
+    return render(request, "review.html", review_data(_page(view, status, relation, page, page_size)))
 
 
 @router.get("/review.json", summary="Extracted statements to review, as JSON")
-def review_json(request: Request, status: str = "candidate", relation: str | None = None,
+def review_json(view: ViewDep, status: str = "candidate", relation: str | None = None,
                 page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> Response:
-    return JSONResponse(review_data(_page(request, status, relation, page, page_size)))
+    return JSONResponse(review_data(_page(view, status, relation, page, page_size)))
 
 
 async def _body(request: Request) -> tuple[dict[str, Any], bool]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.deps import ViewDep
 from api.routers.home import render
 from api.urls import Urls
 from kg.search import KIND_BY_KEY, KINDS, Hit, SearchIndex
@@ -36,23 +37,25 @@ def search_data(index: SearchIndex, text: str, kinds: list[str], limit: int) -> 
 @router.get("/search", summary="Entities whose label or alias starts with q (HTML or JSON)")
 def search_page(
     request: Request,
+    view: ViewDep,
     q: str = "",
     type: Annotated[list[str] | None, Query(description="Only these kinds: commodity, country, facility, …")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
 ) -> Response:
-    return render(request, "search.html", search_data(request.app.state.search_index, q, type or [], limit))
+    return render(request, "search.html", search_data(view.search_index(), q, type or [], limit))
 
 
 @router.get("/search/suggest", summary="Autocomplete: the best few entities for what has been typed (JSON)")
 def suggest(
     request: Request,
+    view: ViewDep,
     q: str = "",
     type: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=25)] = 8,
 ) -> JSONResponse:
     urls = Urls()
     wanted = [kind for kind in (type or []) if kind in KIND_BY_KEY]
-    hits = request.app.state.search_index.search(q, types=wanted or None, limit=limit)
+    hits = view.search_index().search(q, types=wanted or None, limit=limit)
     # Shaped like an OpenRefine suggest answer ({"result": [{"id", "name", ...}]}) with our own fields beside.
     return JSONResponse({
         "prefix": q,

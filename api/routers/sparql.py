@@ -32,7 +32,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, serialize
 
-from api.deps import RunnerDep, SettingsDep
+from api.deps import RunnerDep, SettingsDep, ViewDep
 from api.formats import (
     GRAPH_FORMATS,
     RESULTS_FORMATS,
@@ -56,6 +56,7 @@ from kg.query_runner import (
 from kg.remote_policy import RemoteAccessRefused, check_scan
 from kg.settings import Settings
 from kg.sparql_lexer import scan_query
+from kg.views import View
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -128,13 +129,13 @@ class _Parameters:
     summary="SPARQL query (GET), or the service description when there is no query",
     response_class=Response,
 )
-async def sparql_get(request: Request, runner: RunnerDep, settings: SettingsDep) -> Response:
-    return await answer_query(request, runner, settings)
+async def sparql_get(request: Request, runner: RunnerDep, settings: SettingsDep, view: ViewDep) -> Response:
+    return await answer_query(request, runner, settings, view)
 
 
 @router.head("/sparql", include_in_schema=False)
-async def sparql_head(request: Request, runner: RunnerDep, settings: SettingsDep) -> Response:
-    response = await answer_query(request, runner, settings)
+async def sparql_head(request: Request, runner: RunnerDep, settings: SettingsDep, view: ViewDep) -> Response:
+    response = await answer_query(request, runner, settings, view)
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
     headers["content-length"] = str(len(response.body))
     return Response(status_code=response.status_code, headers=headers)
@@ -147,19 +148,19 @@ async def sparql_head(request: Request, runner: RunnerDep, settings: SettingsDep
     response_class=Response,
     openapi_extra=_POST_BODY,
 )
-async def sparql_post(request: Request, runner: RunnerDep, settings: SettingsDep) -> Response:
-    return await answer_query(request, runner, settings)
+async def sparql_post(request: Request, runner: RunnerDep, settings: SettingsDep, view: ViewDep) -> Response:
+    return await answer_query(request, runner, settings, view)
 
 
-async def answer_query(request: Request, runner: QueryRunner, settings: Settings) -> Response:
-    """The one handler of every /sparql request."""
+async def answer_query(request: Request, runner: QueryRunner, settings: Settings, view: View) -> Response:
+    """The one handler of every /sparql request; it queries ``view``, so only graphs the caller may read."""
     try:
-        return await _answer(request, runner, settings)
+        return await _answer(request, runner, settings, view)
     except _Refusal as refusal:
         return PlainTextResponse(refusal.message + "\n", status_code=refusal.status, headers=_VARY)
 
 
-async def _answer(request: Request, runner: QueryRunner, settings: Settings) -> Response:
+async def _answer(request: Request, runner: QueryRunner, settings: Settings, view: View) -> Response:
     parameters = await _read_parameters(request, settings)
     if parameters.updates:
         raise _update_refused()
@@ -167,7 +168,7 @@ async def _answer(request: Request, runner: QueryRunner, settings: Settings) -> 
         if request.method in ("GET", "HEAD") and not (
             parameters.default_graph_uris or parameters.named_graph_uris or parameters.others
         ):
-            return await _service_description(request, runner, settings, parameters)
+            return await _service_description(request, runner, settings, parameters, view)
         raise _Refusal(400, "missing the 'query' parameter: send a SPARQL query (GET ?query=, or POST)")
     if len(parameters.queries) > 1:
         raise _Refusal(400, "more than one query: send exactly one, in the URL or in the body, not both")
@@ -207,7 +208,7 @@ async def _answer(request: Request, runner: QueryRunner, settings: Settings) -> 
         named_graph_uris=tuple(parameters.named_graph_uris),
     )
     try:
-        result = await runner.execute(query_request)
+        result = await runner.execute(query_request, snapshot=view.snapshot)
     except QueryError as error:
         raise _query_error(error, query) from None
     if (result.kind == "graph" and graph_format is None) or (result.kind != "graph" and results_format is None):
@@ -317,8 +318,8 @@ def _update_refused() -> _Refusal:
     # sent as query= is not a query either, but the same 403 tells the client plainly what is going on.
     return _Refusal(
         403,
-        "SPARQL Update is not offered by this service: /sparql is a read-only query endpoint in this release "
-        "(data is loaded with `critmin load`).",
+        "SPARQL Update is not accepted at /sparql, which only answers queries: partners send updates of their own "
+        "graphs to /update with a write token (the hub's own data is loaded with `critmin load`).",
     )
 
 
@@ -357,7 +358,7 @@ def _syntax_message(error: QuerySyntaxError, query: str) -> str:
 
 
 async def _service_description(
-    request: Request, runner: QueryRunner, settings: Settings, parameters: _Parameters
+    request: Request, runner: QueryRunner, settings: Settings, parameters: _Parameters, view: View
 ) -> Response:
     """A SPARQL 1.1 Service Description of this endpoint (https://www.w3.org/TR/sparql11-service-description/)."""
     override = parameters.formats[0] if parameters.formats else None
@@ -381,7 +382,7 @@ async def _service_description(
         Triple(dataset, sd("defaultGraph"), default_graph),
         Triple(default_graph, RDF_TYPE, sd("Graph")),
     ]
-    for number, name in enumerate(await _graph_names(runner)):
+    for number, name in enumerate(await _graph_names(runner, view)):
         named_graph = BlankNode(f"graph{number}")
         triples += [
             Triple(dataset, sd("namedGraph"), named_graph),
@@ -392,10 +393,10 @@ async def _service_description(
     return Response(body, headers={"Content-Type": content_type(media_type), **_VARY})
 
 
-async def _graph_names(runner: QueryRunner) -> list[str]:
-    """The named graphs of the store, or none when listing them fails or takes too long (they are optional)."""
+async def _graph_names(runner: QueryRunner, view: View) -> list[str]:
+    """The named graphs the caller may read, or none when listing them fails or takes too long (they are optional)."""
     try:
-        result = await runner.execute(QueryRequest(LIST_GRAPHS, results_format=SPARQL_JSON))
+        result = await runner.execute(QueryRequest(LIST_GRAPHS, results_format=SPARQL_JSON), snapshot=view.snapshot)
     except QueryError:
         return []
     bindings = json.loads(result.body)["results"]["bindings"]

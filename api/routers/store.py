@@ -27,11 +27,12 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, serialize
 from starlette.concurrency import run_in_threadpool
 
 from api.app import publish_snapshot
 from api.auth import HEADER_SHAPE, CallerDep
+from api.deps import ViewDep
 from api.formats import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, choose_format, content_type
 from kg import graph_access, iris, partner_graphs
 from kg.accounts import AccountError, Caller
@@ -67,11 +68,11 @@ class Target:
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (SPARQL 1.1 Graph Store Protocol)")
-def read_graph(request: Request, caller: CallerDep) -> Response:
+def read_graph(request: Request, caller: CallerDep, view: ViewDep) -> Response:
     settings: Settings = request.app.state.settings
     target = _target(request, settings)
-    store = request.app.state.store
-    if target.iri is not None and not _readable_and_present(request, caller, target):
+    store = view.store  # the caller's view: what may_read allows is in it, and nothing else
+    if target.iri is not None and not _readable_and_present(request, caller, target, store):
         raise HTTPException(404, f"no graph {target.label()} here (or not one you may read)")
     media_type = choose_format(request.headers.get("accept"), list(READ_FORMATS), override=None, default=TURTLE)
     if media_type is None:
@@ -141,7 +142,8 @@ async def upload_spreadsheet(request: Request, caller: CallerDep, mode: str = "r
         parts[name] = (part.filename or "", await part.read())
     options = _options(request, settings, target)
     triples, defaults = await run_in_threadpool(_map_spreadsheet, parts["mapping"], parts["data"])
-    return await _write(request, caller, target, triples, options, append=mode == "append", defaults=defaults)
+    return await write_partner_graph(request, caller, target, triples, options, append=mode == "append",
+                                     defaults=defaults)
 
 
 async def _upload_rdf(request: Request, caller: Caller, *, append: bool) -> Response:
@@ -156,11 +158,13 @@ async def _upload_rdf(request: Request, caller: Caller, *, append: bool) -> Resp
     except partner_graphs.UploadSyntaxError as error:
         where = {"line": error.line, "column": error.column} if error.line else {}
         raise HTTPException(400, {"message": f"the {media_type} body does not parse: {error}", **where}) from error
-    return await _write(request, caller, target, triples, options, append=append)
+    return await write_partner_graph(request, caller, target, triples, options, append=append)
 
 
-async def _write(request: Request, caller: Caller, target: Target, triples: list, options: dict[str, Any], *,
-                 append: bool, defaults: dict[str, str | None] | None = None) -> Response:
+async def write_partner_graph(request: Request, caller: Caller, target: Target, triples: list,
+                              options: dict[str, Any], *, append: bool,
+                              defaults: dict[str, str | None] | None = None) -> Response:
+    """Validate and write one partner graph with its catalog entry and access record (also used by /update)."""
     settings: Settings = request.app.state.settings
     store = request.app.state.store
     assert target.iri is not None and target.partner is not None
@@ -184,7 +188,7 @@ async def _write(request: Request, caller: Caller, target: Target, triples: list
         result = await run_in_threadpool(partner_graphs.upload, store, graph, triples, description=description,
                                          append=append, hidden=hidden, base=settings.public_base_iri)
     except partner_graphs.UploadInvalidError as error:
-        return JSONResponse(_report_json(error.report), status_code=422)
+        return JSONResponse(report_json(error.report), status_code=422)
     try:
         await run_in_threadpool(graph_access.register_graph, db, graph.value, visibility=given.get("visibility"),
                                 readers=given.get("readers"), base=settings.public_base_iri)
@@ -250,7 +254,7 @@ def _access_record(request: Request, caller: Caller, target: Target) -> graph_ac
     if target.partner is None or target.partner.catalog or target.iri is None:
         raise HTTPException(400, f"{target.label()} is not a partner graph; only those have access settings")
     record = graph_access.access_of(settings.accounts_db, target.iri.value)
-    if record is None or not _readable_and_present(request, caller, target):
+    if record is None or not _readable_and_present(request, caller, target, request.app.state.store):
         raise HTTPException(404, f"no graph {target.label()} here (or not one you may read)")
     return record
 
@@ -289,14 +293,14 @@ def _target(request: Request, settings: Settings) -> Target:
     return Target(node, parsed)
 
 
-def _readable_and_present(request: Request, caller: Caller, target: Target) -> bool:
+def _readable_and_present(request: Request, caller: Caller, target: Target, store: Store) -> bool:
     settings: Settings = request.app.state.settings
     assert target.iri is not None
     if target.iri.value.startswith(iris.STAGING_GRAPH_PREFIX):
         return False  # loads in progress are nobody's to read
     if not graph_access.may_read(settings.accounts_db, caller, target.iri.value, base=settings.public_base_iri):
         return False
-    return request.app.state.store.contains_named_graph(target.iri)
+    return store.contains_named_graph(target.iri)
 
 
 def _writable_target(request: Request, caller: Caller, settings: Settings) -> Target:
@@ -429,7 +433,7 @@ def _map_spreadsheet(mapping: tuple[str, bytes], data: tuple[str, bytes]) -> tup
                             "license": meta.license_url or None}
 
 
-def _report_json(report: ValidationReport) -> dict[str, Any]:
+def report_json(report: ValidationReport) -> dict[str, Any]:
     return {
         "conforms": False,
         "summary": partner_graphs.summary(report),

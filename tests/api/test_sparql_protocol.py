@@ -425,7 +425,7 @@ def test_a_query_over_query_max_request_bytes_is_a_413(client: TestClient) -> No
 def test_an_update_is_forbidden(client: TestClient, method: str, kwargs: dict) -> None:
     response = getattr(client, method)("/sparql", **kwargs)
     assert response.status_code == 403
-    assert "SPARQL Update is not offered" in response.text
+    assert "SPARQL Update is not accepted at /sparql" in response.text and "/update" in response.text
     assert values(client.get("/sparql", params={"query": COMMODITIES}), "c")[0] == f"{EX}cobalt"  # still there
 
 

@@ -18,10 +18,11 @@ from kg.graph_access import (
     set_access,
     unregister_graph,
 )
-from kg.iris import parse_partner_graph, partner_catalog_graph, partner_graph
+from kg.iris import parse_partner_graph, partner_catalog_graph, partner_graph, partner_links_graph
 
 BGS_SITES = partner_graph("bgs", "sites").value
 BGS_CATALOG = partner_catalog_graph("bgs", "sites").value
+BGS_LINKS = partner_links_graph("bgs", "sites").value
 IBM_DATA = partner_graph("ibm", "data").value
 BGS = Caller("bgs", frozenset({"read", "write"}))
 BGS_READ_ONLY = Caller("bgs", frozenset({"read"}))
@@ -105,19 +106,20 @@ def test_who_may_write(db: Path) -> None:
 def test_hidden_graphs_are_the_unreadable_ones_with_their_companions(db: Path) -> None:
     register_graph(db, BGS_SITES)
     register_graph(db, IBM_DATA, visibility="public")
-    assert hidden_graphs(db, ANONYMOUS) == {BGS_SITES, BGS_CATALOG}
-    assert hidden_graphs(db, IBM) == {BGS_SITES, BGS_CATALOG}
+    assert hidden_graphs(db, ANONYMOUS) == {BGS_SITES, BGS_CATALOG, BGS_LINKS}
+    assert hidden_graphs(db, IBM) == {BGS_SITES, BGS_CATALOG, BGS_LINKS}
     assert hidden_graphs(db, BGS) == frozenset()
     assert hidden_graphs(db, ADMIN) == frozenset()
     set_access(db, BGS_SITES, visibility="partners", readers=["ibm"])
     assert hidden_graphs(db, IBM) == frozenset()
-    assert hidden_graphs(db, ANONYMOUS) == {BGS_SITES, BGS_CATALOG}
+    assert hidden_graphs(db, ANONYMOUS) == {BGS_SITES, BGS_CATALOG, BGS_LINKS}
 
 
 def test_a_partner_graph_in_the_store_but_not_registered_stays_hidden(db: Path) -> None:
     leftover = partner_graph("bgs", "leftover").value
     in_store = [leftover, partner_catalog_graph("bgs", "leftover").value, "https://w3id.org/critmin/graph/countries"]
-    assert hidden_graphs(db, IBM, store_graphs=in_store) == {leftover, in_store[1]}
+    assert hidden_graphs(db, IBM, store_graphs=in_store) == {leftover, in_store[1],
+                                                             partner_links_graph("bgs", "leftover").value}
     assert hidden_graphs(db, BGS, store_graphs=in_store) == frozenset()
     assert not may_read(db, IBM, leftover) and may_read(db, BGS, leftover)
 
@@ -134,7 +136,7 @@ def test_no_accounts_file_means_nothing_registered_and_none_is_made(tmp_path: Pa
     db = tmp_path / "none.sqlite3"
     assert access_of(db, BGS_SITES) is None
     assert not may_read(db, ANONYMOUS, BGS_SITES)
-    assert hidden_graphs(db, ANONYMOUS, store_graphs=[BGS_SITES]) == {BGS_SITES, BGS_CATALOG}
+    assert hidden_graphs(db, ANONYMOUS, store_graphs=[BGS_SITES]) == {BGS_SITES, BGS_CATALOG, BGS_LINKS}
     assert not db.exists()
 
 

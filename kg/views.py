@@ -1,0 +1,157 @@
+"""Physical views: per reader class, a read-only copy of the store without the graphs hidden from that class.
+
+A reader class is the set of graph IRIs hidden from a caller (``kg.graph_access.hidden_graphs``). The empty set is
+the main view: the live store, the query runner's current snapshot and the application's search index. Any other
+class reads a view: a checkpoint of the store (hard links, about a millisecond) with its hidden graphs removed, which
+costs the size of the hidden data only. Its path is what the query workers open for that class's SPARQL, and its
+store answers in-process reads (pages, browse, VoID, dumps, reconciliation); its search index is built on first use.
+
+Restricting each query's dataset with a list of graphs instead would be 100x slower on a store of many graphs (one
+per document), so visibility is decided once per class and generation, not per query.
+
+Views are keyed by (class, generation). ``advance()`` (every write, via ``api.app.publish_snapshot``) starts a new
+generation: views of older ones are no longer handed out and their folders are deleted once no request and no
+query worker uses them (``remove_unused``), as ``kg.store.Snapshots`` does for the main snapshots.
+
+>>> import tempfile, pathlib
+>>> from pyoxigraph import Quad, NamedNode, Store
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> store = Store(str(folder / "store"))
+>>> g = NamedNode("https://w3id.org/critmin/graph/partner/a/sites")
+>>> store.add(Quad(NamedNode("urn:x"), NamedNode("urn:p"), NamedNode("urn:y"), g))
+>>> views = Views(folder / "store")
+>>> view = views.acquire(store, frozenset({g.value}))
+>>> len(store), len(view.store)
+(1, 0)
+>>> views.release(view); views.advance(); views.remove_unused(keep=set()); list(views.folder.iterdir())
+[]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Store
+
+from kg.search import SearchIndex, build_index
+
+VIEW_STORE = "store"  # the view's store folder inside the view's own folder, beside its dumps
+
+
+@dataclass(eq=False)
+class View:
+    """What one reader class reads: a store, the snapshot its SPARQL runs over, a search index, a dump cache.
+
+    ``snapshot`` None means the query runner's current snapshot (the main view). Dumps are cached under
+    ``dump_root``'s ``.dumps`` folder, in ``dump_key``, so one class never gets a dump written for another.
+    """
+
+    hidden: frozenset[str]
+    generation: int
+    store: Store
+    snapshot: Path | None
+    dump_root: Path
+    dump_key: str
+    _index: SearchIndex | None = None
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.hidden)
+
+    def search_index(self) -> SearchIndex:
+        """The view's label index; built on first use (about as long as the main one's, so not for every view)."""
+        with self._index_lock:
+            if self._index is None:
+                self._index = build_index(self.store)
+            return self._index
+
+
+def main_view(store: Store, *, snapshot: Path, index: SearchIndex, store_path: Path, generation: int = 0) -> View:
+    """The view of callers from whom nothing is hidden: the application's own objects, unchanged."""
+    return View(frozenset(), generation, store, None, store_path, snapshot.name, _index=index)
+
+
+def build_view(store: Store, hidden: frozenset[str], target: Path) -> Store:
+    """A checkpoint of ``store`` at ``target`` without the graphs ``hidden``, opened read-only."""
+    store.flush()
+    store.backup(str(target))
+    copy = Store(str(target))
+    for iri in sorted(hidden):
+        graph = NamedNode(iri)
+        if copy.contains_named_graph(graph):
+            copy.remove_graph(graph)
+    copy.flush()
+    del copy  # closes it: RocksDB lets one process open a folder for writing, and read-only opens come next
+    return Store.read_only(str(target))
+
+
+class Views:
+    """The restricted views of one store, in ``<store>.views/`` beside it; thread-safe."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.folder = store_path.with_name(store_path.name + ".views")
+        self.generation = 0
+        self._views: dict[tuple[frozenset[str], int], View] = {}
+        self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every view and delete the folder (views of an earlier run are stale)."""
+        with self._lock:
+            self._views.clear()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def advance(self) -> None:
+        """The store or who may read what changed: views built from now on are of a new generation."""
+        with self._lock:
+            self.generation += 1
+
+    def acquire(self, store: Store, hidden: frozenset[str]) -> View:
+        """The current generation's view for ``hidden``, built on first request; give it back with ``release``."""
+        with self._lock:
+            key = (hidden, self.generation)
+            view = self._views.get(key)
+            if view is not None:
+                view.users += 1
+                return view
+        # One build at a time, outside the lock that releasing and cleaning up take (they run on the event loop):
+        # a second request of the class waits here and then reuses the first one's view.
+        with self._build_lock:
+            with self._lock:
+                view = self._views.get(key)
+                if view is not None:
+                    view.users += 1
+                    return view
+            path = self.folder / _folder_name(*key) / VIEW_STORE
+            shutil.rmtree(path.parent, ignore_errors=True)
+            path.parent.mkdir(parents=True)
+            view = View(hidden, key[1], build_view(store, hidden, path), path, path, "view")
+            with self._lock:
+                self._views[key] = view
+                view.users += 1
+            return view
+
+    def release(self, view: View) -> None:
+        with self._lock:
+            view.users -= 1
+
+    def remove_unused(self, *, keep: set[Path]) -> None:
+        """Delete the views of older generations that no request holds and no query worker has open (``keep``)."""
+        with self._lock:
+            stale = [key for key, view in self._views.items()
+                     if key[1] != self.generation and view.users == 0 and view.snapshot not in keep]
+            folders = [self._views.pop(key).dump_root.parent for key in stale]
+        # the dictionary held the last references to those views' stores, so they are closed before their files go
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _folder_name(hidden: frozenset[str], generation: int) -> str:
+    digest = hashlib.sha256("\n".join(sorted(hidden)).encode()).hexdigest()[:16]
+    return f"{generation:08d}-{digest}"

@@ -1,0 +1,158 @@
+"""POST /update through the real app: SPARQL Update confined to the caller's own partner graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+from api.app import create_app
+from extractors.feeds.registry import FEEDS
+from kg.loading import load_feed, load_ontology
+from kg.settings import Settings
+from kg.store import open_store
+from tests.api.test_store_gsp import SITES_TTL  # a partner graph that meets our shapes
+from tests.conftest import issue_token
+
+BASE = "https://w3id.org/critmin/"
+BGS_SITES = f"{BASE}graph/partner/bgs/sites"
+BGS_CATALOG = f"{BASE}graph/partner-catalog/bgs/sites"
+SITE = f"{BASE}id/facility/bgs-test/cornwall-lithium"
+RENAME = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+DELETE {{ GRAPH <{BGS_SITES}> {{ <{SITE}> rdfs:label ?old }} }}
+INSERT {{ GRAPH <{BGS_SITES}> {{ <{SITE}> rdfs:label "Cornwall Lithium Mine" }} }}
+WHERE {{ GRAPH <{BGS_SITES}> {{ <{SITE}> rdfs:label ?old }} }}"""
+
+
+@pytest.fixture(scope="module")
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = open_store(Path(tmp_path_factory.mktemp("reference")) / "store")
+    load_ontology(store)
+    load_feed(store, FEEDS["countries"])
+    return store
+
+
+@pytest.fixture
+def client(tmp_path: Path, accounts_db: Path, reference_store: Store) -> Iterator[TestClient]:
+    reference_store.backup(str(tmp_path / "store"))
+    settings = Settings(store=tmp_path / "store", query_workers=1, accounts_db=accounts_db,
+                        query_max_request_bytes=4096)
+    with TestClient(create_app(settings)) as test_client:
+        bgs = {"Authorization": f"Bearer {issue_token(accounts_db, 'write', partner='bgs')}"}
+        response = test_client.put("/store", params={"graph": BGS_SITES}, content=SITES_TTL.encode(),
+                                   headers={**bgs, "Content-Type": "text/turtle"})
+        assert response.status_code == 201, response.text
+        yield test_client
+
+
+@pytest.fixture
+def headers(accounts_db: Path):
+    def bearer(*scopes: str, partner: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(accounts_db, *scopes, partner=partner)}"}
+    return bearer
+
+
+def update(client, text: str, headers: dict[str, str], *, form: bool = False):
+    if form:
+        return client.post("/update", data={"update": text}, headers=headers)
+    return client.post("/update", content=text.encode(), headers={**headers,
+                                                                  "Content-Type": "application/sparql-update"})
+
+
+def dump(client: TestClient) -> list[str]:
+    return sorted(client.app.state.store.dump(format=RdfFormat.N_QUADS).decode().splitlines())
+
+
+def labels(client: TestClient) -> set[str]:
+    store: Store = client.app.state.store
+    return {q.object.value for q in store.quads_for_pattern(NamedNode(SITE), None, None, NamedNode(BGS_SITES))
+            if q.predicate.value.endswith("#label")}
+
+
+@pytest.mark.parametrize("form", [False, True])
+def test_a_partner_updates_its_own_graph_and_queries_see_it(client, headers, form):
+    bgs = headers("write", partner="bgs")
+    response = update(client, RENAME, bgs, form=form)
+    assert response.status_code == 204, response.text
+    assert labels(client) == {"Cornwall Lithium Mine"}
+    ask = f'ASK {{ GRAPH <{BGS_SITES}> {{ <{SITE}> ?p "Cornwall Lithium Mine" }} }}'
+    assert client.get("/sparql", params={"query": ask}, headers=bgs).json()["boolean"] is True
+    # the catalog entry is rewritten with the graph: one triple count, the current one
+    store: Store = client.app.state.store
+    counts = [q.object.value for q in store.quads_for_pattern(None, None, None, NamedNode(BGS_CATALOG))
+              if q.predicate.value.endswith("#triples")]
+    assert counts == [str(len(list(store.quads_for_pattern(None, None, None, NamedNode(BGS_SITES)))))]
+
+
+def test_an_update_may_create_a_new_graph_of_its_partner_and_drop_one(client, headers):
+    bgs = headers("write", partner="bgs")
+    copy = (f"INSERT {{ GRAPH <{BASE}graph/partner/bgs/copy> {{ ?s ?p ?o }} }} "
+            f"WHERE {{ GRAPH <{BGS_SITES}> {{ ?s ?p ?o }} }}")
+    assert update(client, copy, bgs).status_code == 204
+    assert client.app.state.store.contains_named_graph(NamedNode(f"{BASE}graph/partner/bgs/copy"))
+    assert update(client, f"DROP GRAPH <{BASE}graph/partner/bgs/copy>", bgs).status_code == 204
+    assert not client.app.state.store.contains_named_graph(NamedNode(f"{BASE}graph/partner/bgs/copy"))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (f'INSERT DATA {{ GRAPH <{BASE}graph/countries> {{ <{SITE}> <x:p> "o" }} }}', "which you may not write"),
+    (f'INSERT DATA {{ GRAPH <{BASE}graph/partner/ibm/data> {{ <{SITE}> <x:p> "o" }} }}', "which you may not write"),
+    (f'INSERT DATA {{ <{SITE}> <x:p> "o" }}', "default graph"),
+    (f'INSERT DATA {{ GRAPH <{BGS_SITES}> {{ <{SITE}> <x:p> "o" }} '
+     f'GRAPH <{BASE}graph/countries> {{ <x:a> <x:b> 1 }} }}', "which you may not write"),
+])
+def test_writes_outside_the_callers_graphs_refuse_the_whole_update(client, headers, text, message):
+    before = dump(client)
+    response = update(client, text, headers("write", partner="bgs"))
+    assert response.status_code == 403
+    assert message in response.json()["detail"]
+    assert dump(client) == before
+
+
+def test_an_update_that_breaks_the_shapes_is_422_with_the_report_and_writes_nothing(client, headers):
+    before = dump(client)
+    bad = (f'PREFIX schema: <https://schema.org/> '
+           f'INSERT DATA {{ GRAPH <{BGS_SITES}> {{ <{SITE}> schema:latitude "fifty north" }} }}')
+    response = update(client, bad, headers("write", partner="bgs"))
+    assert response.status_code == 422, response.text
+    assert response.json()["graph"] == BGS_SITES and response.json()["results"]
+    assert dump(client) == before
+
+
+@pytest.mark.parametrize(("scopes", "status"), [((), 401), (("read",), 403)])
+def test_updates_need_a_write_token(client, headers, scopes, status):
+    before = dump(client)
+    response = update(client, RENAME, headers(*scopes, partner="bgs") if scopes else {})
+    assert response.status_code == status
+    assert dump(client) == before
+
+
+def test_an_admin_may_update_any_partner_graph(client, headers):
+    assert update(client, RENAME, headers("admin", partner="hub-admins")).status_code == 204
+    assert labels(client) == {"Cornwall Lithium Mine"}
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "message"), [
+    ("INSERT DATA { GRAPH <x:g> { <x:a> <x:b> ", "application/sparql-update", 400, "syntax error"),
+    ("", "application/sparql-update", 400, "empty"),
+    (RENAME, "text/plain", 415, "application/sparql-update"),
+    ("x" * 5000, "application/sparql-update", 413, "4,096 bytes"),
+    ("LOAD <http://169.254.169.254/latest> INTO GRAPH <x:g>", "application/sparql-update", 403,
+     "remote_endpoint_allowlist"),
+])
+def test_bad_updates_get_a_clear_error_and_change_nothing(client, headers, body, content_type, status, message):
+    before = dump(client)
+    response = client.post("/update", content=body.encode(),
+                           headers={**headers("write", partner="bgs"), "Content-Type": content_type})
+    assert response.status_code == status, response.text
+    assert message in str(response.json()["detail"])
+    assert dump(client) == before
+
+
+def test_a_syntax_error_names_its_line_and_column(client, headers):
+    response = update(client, "PREFIX x: <x:>\nINSERT DATA { x:a x:b }", headers("write", partner="bgs"))
+    detail = response.json()["detail"]
+    assert response.status_code == 400 and (detail["line"], detail["column"]) == (2, 23)
