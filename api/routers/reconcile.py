@@ -148,7 +148,8 @@ async def _parameters(request: Request) -> dict[str, str]:
     return params
 
 
-@router.api_route("/reconcile", methods=["GET", "POST"], summary="Reconciliation service 0.2 (OpenRefine)")
+@router.get("/reconcile", summary="Reconciliation service 0.2 (OpenRefine)")
+@router.post("/reconcile", summary="Reconciliation service 0.2 (OpenRefine), queries as a form")
 async def reconcile_v02(request: Request, view: ViewDep) -> Response:
     params = await _parameters(request)
     callback = params.get("callback")

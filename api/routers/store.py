@@ -67,7 +67,8 @@ class Target:
 # Reading
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (SPARQL 1.1 Graph Store Protocol)")
+@router.get("/store", summary="Read a graph (SPARQL 1.1 Graph Store Protocol)")
+@router.head("/store", summary="A graph's headers (SPARQL 1.1 Graph Store Protocol)")
 def read_graph(request: Request, caller: CallerDep, view: ViewDep) -> Response:
     settings: Settings = request.app.state.settings
     target = _target(request, settings)

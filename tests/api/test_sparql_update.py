@@ -9,11 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from api.app import create_app
-from extractors.feeds.registry import FEEDS
-from kg.loading import load_feed, load_ontology
-from kg.settings import Settings
-from kg.store import open_store
+from tests.api.conftest import serve_copy
 from tests.api.test_store_gsp import SITES_TTL  # a partner graph that meets our shapes
 from tests.conftest import issue_token
 
@@ -27,20 +23,9 @@ INSERT {{ GRAPH <{BGS_SITES}> {{ <{SITE}> rdfs:label "Cornwall Lithium Mine" }} 
 WHERE {{ GRAPH <{BGS_SITES}> {{ <{SITE}> rdfs:label ?old }} }}"""
 
 
-@pytest.fixture(scope="module")
-def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = open_store(Path(tmp_path_factory.mktemp("reference")) / "store")
-    load_ontology(store)
-    load_feed(store, FEEDS["countries"])
-    return store
-
-
 @pytest.fixture
 def client(tmp_path: Path, accounts_db: Path, reference_store: Store) -> Iterator[TestClient]:
-    reference_store.backup(str(tmp_path / "store"))
-    settings = Settings(store=tmp_path / "store", query_workers=1, accounts_db=accounts_db,
-                        query_max_request_bytes=4096)
-    with TestClient(create_app(settings)) as test_client:
+    for test_client in serve_copy(reference_store, tmp_path, accounts_db, query_max_request_bytes=4096):
         bgs = {"Authorization": f"Bearer {issue_token(accounts_db, 'write', partner='bgs')}"}
         response = test_client.put("/store", params={"graph": BGS_SITES}, content=SITES_TTL.encode(),
                                    headers={**bgs, "Content-Type": "text/turtle"})

@@ -12,11 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, Store, parse
 
-from api.app import create_app
-from extractors.feeds.registry import FEEDS
-from kg.loading import load_feed, load_ontology
-from kg.settings import Settings
-from kg.store import open_store
+from tests.api.conftest import serve_copy
 from tests.conftest import issue_token
 
 BASE = "https://w3id.org/critmin/"
@@ -51,21 +47,9 @@ SECOND_SITE_NT = (
 BAD_LATITUDE = SITES_TTL.replace('"50.3"^^xsd:decimal', '"fifty north"')
 
 
-@pytest.fixture(scope="module")
-def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = open_store(Path(tmp_path_factory.mktemp("reference")) / "store")
-    load_ontology(store)
-    load_feed(store, FEEDS["countries"])
-    return store
-
-
 @pytest.fixture
 def client(tmp_path: Path, accounts_db: Path, reference_store: Store) -> Iterator[TestClient]:
-    reference_store.backup(str(tmp_path / "store"))
-    settings = Settings(store=tmp_path / "store", query_workers=1, accounts_db=accounts_db,
-                        upload_max_bytes=64 * 1024)
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    yield from serve_copy(reference_store, tmp_path, accounts_db, upload_max_bytes=64 * 1024)
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""Fixtures of the partner-data tests: a small store holding what partner data points to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import Store
+
+from api.app import create_app
+from extractors.feeds.registry import FEEDS
+from kg.loading import load_feed, load_ontology
+from kg.settings import Settings
+from kg.store import open_store
+
+
+@pytest.fixture(scope="session")
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The ontology and the countries: what partner graphs point to (read it, do not change it)."""
+    store = open_store(Path(tmp_path_factory.mktemp("reference")) / "store")
+    load_ontology(store)
+    load_feed(store, FEEDS["countries"])
+    return store
+
+
+def serve_copy(reference_store: Store, folder: Path, accounts_db: Path, **settings: object) -> Iterator[TestClient]:
+    """The app over a private copy of ``reference_store`` in ``folder``."""
+    reference_store.backup(str(folder / "store"))
+    with TestClient(create_app(Settings(store=folder / "store", query_workers=1, accounts_db=accounts_db,
+                                        **settings))) as client:
+        yield client
