@@ -185,10 +185,16 @@ async def write_partner_graph(request: Request, caller: Caller, target: Target, 
         visibility=visibility,
     )
     hidden = await run_in_threadpool(graph_access.hidden_graphs, db, caller, base=settings.public_base_iri)
+    if access is None:
+        # registered (private) before its first triple is written: a reader whose view is chosen meanwhile must
+        # already count it among the graphs hidden from them
+        await run_in_threadpool(graph_access.register_graph, db, graph.value, base=settings.public_base_iri)
     try:
         result = await run_in_threadpool(partner_graphs.upload, store, graph, triples, description=description,
                                          append=append, hidden=hidden, base=settings.public_base_iri)
     except partner_graphs.UploadInvalidError as error:
+        if access is None:
+            await run_in_threadpool(graph_access.unregister_graph, db, graph.value)
         return JSONResponse(report_json(error.report), status_code=422)
     try:
         await run_in_threadpool(graph_access.register_graph, db, graph.value, visibility=given.get("visibility"),
