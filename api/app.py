@@ -104,4 +104,10 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import links  # /links: link discovery between partner graphs and ours
 
     app.include_router(links.router)
+    from api.routers import indicators  # /api/indicators/…: concentration, import reliance, list overlap (JSON)
+
+    app.include_router(indicators.router)
+    from api.routers import whatif  # /api/bottlenecks, /api/what-if: supply-chain bottlenecks and removals
+
+    app.include_router(whatif.router)
     return app

@@ -69,6 +69,29 @@ def cmd_load(args: argparse.Namespace) -> int:
     rejected = sum(r.rejected_rows for r in reports)
     print(f"Loaded {len(reports)} graph(s), {triples:,} triples in {seconds:.2f} s "
           f"({triples / seconds:,.0f} triples/s); {rejected} row(s) with problems.")
+    _recompute_analytics(store)  # indicators follow their sources: a load changes the inputs
+    store.flush()
+    return 0
+
+
+def _recompute_analytics(store: object) -> None:
+    from kg.analytics.materialise import materialise
+
+    print("Recomputing indicators", flush=True)
+    report = materialise(store, progress=lambda name, count: print(f"  {name:<28} {count:>9,} indicators",
+                                                                     flush=True))
+    print(f"Indicators: {report.concentration} concentration, {report.import_reliance} import reliance, "
+          f"{report.list_overlap} list overlap; {report.triples:,} triples from {len(report.input_graphs)} graph(s) "
+          f"in {report.seconds:.2f} s into cmg:analytics.")
+
+
+def cmd_analytics(args: argparse.Namespace) -> int:
+    from kg.store import open_store
+
+    settings = _settings(args)
+    store = open_store(settings.store)
+    _recompute_analytics(store)
+    store.flush()
     return 0
 
 
@@ -383,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--license", help="licence IRI for FILES, recorded in the catalog")
     load.add_argument("--show-problems", type=int, default=5, help="rejected rows to print per source (default 5)")
     load.set_defaults(run=cmd_load)
+
+    analytics = command("analytics", "Recompute the indicators (concentration, import reliance, list overlap) into "
+                                     "the graph cmg:analytics, atomically.")
+    analytics.set_defaults(run=cmd_analytics)
 
     query = command("query", "Run a SPARQL query against the store (QUERY, @file or - for stdin).")
     query.add_argument("query")

@@ -172,6 +172,22 @@ def site_inventory(graph_name: str, facility_key: str, n: int) -> NamedNode:
     return entity("observation", f"{graph_name}/{facility_key}/inventory-{n}")
 
 
+def indicator(kind: str, *keys: str) -> NamedNode:
+    """One materialised indicator value: ``cmid:indicator/{kind}/{key}/…``, e.g.
+    ``indicator("concentration", "lithium", "mining", "production", "2024")``."""
+    return entity("indicator", "/".join((kind, *keys)))
+
+
+def indicator_method(key: str, version: int) -> NamedNode:
+    """How an indicator is computed, versioned so that a changed formula gets a new IRI: ``cmid:method/{key}/v{n}``."""
+    return entity("method", f"{key}/v{version}")
+
+
+def analytics_run(stamp: str) -> NamedNode:
+    """One recomputation of the indicators (a ``prov:Activity``): ``cmid:analytics-run/{UTC time, compact}``."""
+    return entity("analytics-run", stamp)
+
+
 def document(key: str) -> NamedNode:
     """A cited document: ``cmid:document/{key}`` (``doi-{slug of DOI}``, else ``url-{16 hex of sha256(url)}``).
 
@@ -268,6 +284,9 @@ def key_of(iri: NamedNode) -> str:
 
 
 CATALOG_GRAPH = graph("catalog")
+# Indicators computed from the other graphs (kg/analytics/materialise.py); rebuilt whole on every recomputation.
+ANALYTICS_GRAPH_NAME = "analytics"
+ANALYTICS_GRAPH = graph(ANALYTICS_GRAPH_NAME)
 ONTOLOGY_GRAPH = graph("ontology")
 STAGING_GRAPH_PREFIX = GRAPH + "staging/"
 # A staging graph whose name ends so marks a graph being loaded for the first time as incomplete until it commits.

@@ -14,8 +14,12 @@ from kg.store import open_store
 @pytest.fixture(scope="session")
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[LoadReport]]:
     """A real on-disk store with all bundled data loaded as `critmin load` loads it (read it, do not change it)."""
+    from kg.analytics.materialise import materialise
+
     store = open_store(Path(tmp_path_factory.mktemp("bundled")) / "store")
-    return store, load_bundled(store)
+    reports = load_bundled(store)
+    materialise(store)  # as `critmin load` ends
+    return store, reports
 
 
 @pytest.fixture(scope="session")

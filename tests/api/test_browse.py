@@ -55,7 +55,7 @@ def test_home_json_counts_equal_sparql_counts(counts_and_client: tuple[dict[str,
     got = {c["kind"]: c["count"] for c in body["counts"]}
     for kind in ("commodity", "country", "facility", "list", "observation", "document"):
         assert got[kind] == expected[kind], kind
-    assert len(body["graphs"]) == 11 and body["total_triples"] == sum(g["triples"] for g in body["graphs"])
+    assert len(body["graphs"]) == 12 and body["total_triples"] == sum(g["triples"] for g in body["graphs"])
     assert body["links"] == {"browse": "/browse", "search": "/search", "query": "/query", "sparql": "/sparql",
                              "void": "/.well-known/void", "dumps": "/dumps/"}
     assert client.get("/", headers={"Accept": "application/json"}).json() == body
