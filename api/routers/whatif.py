@@ -12,8 +12,15 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field, model_validator
 
 from api.deps import ViewDep
-from kg.analytics.chains import ChainGraph, build_chain_graph, commodity_node, find_bottlenecks, recycling_summary
-from kg.analytics.whatif import KINDS, simulate
+from kg.analytics.chains import (
+    ChainGraph,
+    RecyclingPlant,
+    build_chain_graph,
+    commodity_node,
+    find_bottlenecks,
+    recycling_summary,
+)
+from kg.analytics.whatif import KINDS, StageChange, simulate
 
 router = APIRouter(prefix="/api", tags=["supply chains"])
 
@@ -32,15 +39,6 @@ class PointOfFailureOut(BaseModel):
     cuts_off: list[str] = Field(description="Cell plants and EV makers left without any chain without it.")
 
 
-class RecyclingPlantOut(BaseModel):
-    facility: str
-    label: str
-    country: str | None
-    capacity: float | None
-    unit: str | None
-    year: str | None
-
-
 class FigureOut(BaseModel):
     kind: str = Field(description="world-production or net-import-reliance")
     measure: str | None
@@ -52,7 +50,7 @@ class FigureOut(BaseModel):
 
 class RecyclingOut(BaseModel):
     commodity: str
-    plants: list[RecyclingPlantOut]
+    plants: list[RecyclingPlant]
     capacity_tonnes: float | None
     figures: list[FigureOut]
     notes: list[str]
@@ -93,15 +91,6 @@ class WhatIfIn(BaseModel):
     commodity: str = Field(description="A commodity key (lithium) or IRI.")
 
 
-class StageChangeOut(BaseModel):
-    stage: str
-    label: str
-    facilities_before: int
-    facilities_after: int
-    countries_before: list[str]
-    countries_after: list[str]
-
-
 class AffectedOrganisationOut(BaseModel):
     organisation: str
     label: str
@@ -118,7 +107,7 @@ class WhatIfOut(BaseModel):
     lost_chains: list[list[str]]
     surviving_chains: list[list[str]]
     ends_cut_off: list[str]
-    stages: list[StageChangeOut]
+    stages: list[StageChange]
     organisations: list[AffectedOrganisationOut]
     notes: list[str]
 
