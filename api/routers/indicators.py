@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 
 from api.deps import ViewDep
 from kg import iris
@@ -172,7 +172,7 @@ def import_reliance(
         if percent is not None:
             resource = _materialised(view, node, "netImportReliance", mat.decimal_literal(percent))
         else:
-            resource = _materialised(view, node, "netExporter", mat.boolean_literal(item.net_exporter))
+            resource = _materialised(view, node, "netExporter", Literal(item.net_exporter))
         out.append(ImportRelianceOut(
             country=item.country, commodity=item.commodity, commodity_label=item.commodity_label, year=item.year,
             net_import_reliance=percent, bound=head.bound if head else None, net_exporter=item.net_exporter,
@@ -200,7 +200,7 @@ def list_overlap(
         item = lists.list_overlap(view.store, ids)
     except lists.UnknownListError as error:
         raise HTTPException(404, str(error)) from error
-    count = mat.integer_literal(len(item.common))
+    count = Literal(len(item.common))
     resource = _materialised(view, mat.list_overlap_iri(ids), "commonMemberCount", count)
     return ListOverlapOut(
         lists=[ListOut(list=i.list_id, iri=i.iri, year=i.year, jurisdiction=i.jurisdiction, complete=i.complete,

@@ -67,14 +67,6 @@ def decimal_literal(value: float) -> Literal:
     return Literal(f"{round(value, 4):.4f}", datatype=xsd("decimal"))
 
 
-def integer_literal(value: int) -> Literal:
-    return Literal(str(value), datatype=xsd("integer"))
-
-
-def boolean_literal(value: bool) -> Literal:
-    return Literal("true" if value else "false", datatype=xsd("boolean"))
-
-
 def _time(value: datetime) -> Literal:
     return Literal(value.isoformat(), datatype=xsd("dateTime"))
 
@@ -127,8 +119,8 @@ def concentration_triples(item: conc.Concentration, run: NamedNode, at: datetime
             Triple(node, cm("hhi"), decimal_literal(item.hhi)),
             Triple(node, cm("top1Share"), decimal_literal(item.top1_share)),
             Triple(node, cm("top3Share"), decimal_literal(item.top3_share)),
-            Triple(node, cm("hhiOver2500"), boolean_literal(item.hhi_over_2500)),
-            Triple(node, cm("oneCountryOver50"), boolean_literal(item.one_country_over_50)),
+            Triple(node, cm("hhiOver2500"), Literal(item.hhi_over_2500)),
+            Triple(node, cm("oneCountryOver50"), Literal(item.one_country_over_50)),
             Triple(node, cm("totalValue"), decimal_literal(item.total_tonnes)),
             Triple(node, iris.ns("qudt", "unit"), TONNE),
             Triple(node, cm("note"), Literal(item.company_shares_note))]
@@ -159,8 +151,8 @@ def import_reliance_triples(item: imp.ImportReliance, run: NamedNode, at: dateti
             Triple(node, cm("refArea"), NamedNode(item.country)),
             Triple(node, cm("commodity"), NamedNode(item.commodity)),
             Triple(node, cm("refYear"), Literal(item.year, datatype=xsd("gYear"))),
-            Triple(node, cm("netExporter"), boolean_literal(item.net_exporter)),
-            Triple(node, cm("supplierCount"), integer_literal(len(item.suppliers))),
+            Triple(node, cm("netExporter"), Literal(item.net_exporter)),
+            Triple(node, cm("supplierCount"), Literal(len(item.suppliers))),
             Triple(node, cm("note"), Literal(item.supplier_note))]
     headline = item.headline
     if headline and headline.percent is not None:
@@ -178,8 +170,8 @@ def list_overlap_triples(item: lists.ListOverlap, run: NamedNode, at: datetime) 
     label = "Commodities on " + " and ".join(f"{i.list_id} ({i.year})" for i in item.lists)
     out = _common(node, "list-overlap", label, run, at, item.input_graphs, item.inputs)
     out += [Triple(node, RDF_TYPE, cm("ListOverlapIndicator")),
-            Triple(node, cm("commonMemberCount"), integer_literal(len(item.common))),
-            Triple(node, cm("listsComplete"), boolean_literal(not item.incomplete))]
+            Triple(node, cm("commonMemberCount"), Literal(len(item.common))),
+            Triple(node, cm("listsComplete"), Literal(not item.incomplete))]
     out += [Triple(node, cm("comparedList"), NamedNode(i.iri)) for i in item.lists]
     out += [Triple(node, cm("commonMember"), NamedNode(c)) for c in item.common]
     return out

@@ -141,3 +141,11 @@ def test_a_syntax_error_names_its_line_and_column(client, headers):
     response = update(client, "PREFIX x: <x:>\nINSERT DATA { x:a x:b }", headers("write", partner="bgs"))
     detail = response.json()["detail"]
     assert response.status_code == 400 and (detail["line"], detail["column"]) == (2, 23)
+
+
+def test_the_protocols_dataset_parameters_are_refused_with_the_reason(client, headers):
+    before = dump(client)
+    response = client.post("/update", params={"using-graph-uri": BGS_SITES}, content=RENAME.encode(),
+                           headers={**headers("write", partner="bgs"), "Content-Type": "application/sparql-update"})
+    assert response.status_code == 400 and "using-graph-uri" in response.json()["detail"]
+    assert dump(client) == before
