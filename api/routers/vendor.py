@@ -25,6 +25,7 @@ VENDOR_FILES: dict[str, str] = {
     "leaflet/leaflet.css": "leaflet/dist/leaflet.css",
     **{f"leaflet/images/{name}": f"leaflet/dist/images/{name}" for name in _LEAFLET_IMAGES},
     "chart.js/chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+    "chartjs-chart-sankey/chartjs-chart-sankey.min.js": "chartjs-chart-sankey/dist/chartjs-chart-sankey.min.js",
     "topojson-client/topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
     "world-atlas/countries-110m.json": "world-atlas/countries-110m.json",
 }

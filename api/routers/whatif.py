@@ -20,7 +20,9 @@ from kg.analytics.chains import (
     find_bottlenecks,
     recycling_summary,
 )
-from kg.analytics.whatif import KINDS, StageChange, simulate
+from kg.analytics.concentration import concentrations
+from kg.analytics.dashboard import latest_concentrations
+from kg.analytics.whatif import KINDS, StageChange, SupplyLoss, simulate
 
 router = APIRouter(prefix="/api", tags=["supply chains"])
 
@@ -109,6 +111,9 @@ class WhatIfOut(BaseModel):
     ends_cut_off: list[str]
     stages: list[StageChange]
     organisations: list[AffectedOrganisationOut]
+    supply_lost: list[SupplyLoss] = Field(
+        description="For a country: its share of each stage's latest production and reserves, with the HHI and the "
+                    "leading country of what is left.")
     notes: list[str]
 
 
@@ -134,4 +139,5 @@ def what_if(view: ViewDep, body: WhatIfIn) -> WhatIfOut:
     """Remove a country, company or facility: the chains lost and kept, the stages and partners affected."""
     chain = _chain_graph(view, body.commodity)
     kind, iri = body.remove.kind_and_iri()
-    return WhatIfOut(**asdict(simulate(chain, kind, iri)))
+    latest = latest_concentrations(concentrations(view.store, commodity=commodity_node(body.commodity)))
+    return WhatIfOut(**asdict(simulate(chain, kind, iri, latest)))

@@ -3,7 +3,7 @@
  *
  * - <div id="map" data-lat="-23.4" data-lon="-66.6" data-label="…"> or <div id="map" data-wkt="POINT(lon lat)">
  *   (also any <div class="cm-map"> with those attributes) is drawn on load; data-wkt may hold several WKT POINTs.
- * - critminMaps.drawMap(element, points) draws one; points are {lat, lon, label}.
+ * - critminMaps.drawMap(element, points) draws one; points are {lat, lon, label} and an optional colour.
  * - critminMaps.pointsFromResults(variables, bindings) reads ?lat/?lon (or latitude/longitude) or WKT POINT columns.
  * Needs leaflet.js (window.L) and topojson-client (window.topojson) loaded first.
  */
@@ -61,8 +61,8 @@
       }).catch(error => console.error("critmin maps: no base map", error));
     }
     const markers = points.map(p => {
-      const marker = L.circleMarker([p.lat, p.lon], { radius: 5, color: "#0b6e4f", weight: 1, fillOpacity: 0.7,
-                                                       className: "cm-marker" });
+      const marker = L.circleMarker([p.lat, p.lon], { radius: 5, color: p.color || "#0b6e4f", weight: 1,
+                                                       fillOpacity: 0.7, className: "cm-marker" });
       if (p.label) { const text = document.createElement("span"); text.textContent = p.label; marker.bindPopup(text); }
       return marker.addTo(map);
     });

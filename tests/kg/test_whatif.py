@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from kg.analytics.chains import ChainGraph, build_chain_graph, commodity_node
-from kg.analytics.whatif import simulate
+from kg.analytics.concentration import CountryValue, summarise
+from kg.analytics.whatif import simulate, supply_lost
 from tests.kg.chain_fixture import COUNTRY, ORG, STAGE, chain_store, fac
 
 
@@ -79,4 +80,21 @@ def test_remove_cell_plant_c1(chain: ChainGraph) -> None:
 def test_remove_something_absent(chain: ChainGraph) -> None:
     result = simulate(chain, "country", COUNTRY + "FRA")
     assert (result.removed_facilities, result.lost_chains, len(result.surviving_chains)) == ([], [], 9)
-    assert "nothing is removed" in result.notes[0]
+    assert "no facility is removed" in result.notes[0]
+    assert result.supply_lost == []  # no concentration given
+
+
+def test_supply_lost_when_the_leading_country_goes(chain: ChainGraph) -> None:
+    # Shares 60/30/10 (t: 600, 300, 100): HHI 3600+900+100 = 4600. Without A: 300/400 = 75%, 100/400 = 25%,
+    # HHI 5625+625 = 6250, B leads with 75%.
+    values = [CountryValue(f"urn:obs:{c}", COUNTRY + c, c, t) for c, t in (("A", 600.0), ("B", 300.0), ("C", 100.0))]
+    indicator = summarise(values)
+    indicator.stage, indicator.quantity_kind, indicator.year = STAGE + "mining", "urn:kind:production", "2024"
+    result = simulate(chain, "country", COUNTRY + "A", [indicator])
+    (loss,) = result.supply_lost
+    assert (loss.tonnes, loss.percent, loss.observation, loss.hhi_before) == (600.0, 60.0, "urn:obs:A", 4600.0)
+    assert (loss.hhi_after, loss.top_after, loss.top_after_share) == (6250.0, COUNTRY + "B", 75.0)
+    assert simulate(chain, "country", COUNTRY + "Z", [indicator]).supply_lost == []
+    only = summarise(values[:1])
+    assert supply_lost([only], COUNTRY + "A")[0].hhi_after is None  # nobody left to share the rest
+    assert "by company or facility" in simulate(chain, "facility", fac("C1")[0], [indicator]).notes[0]
