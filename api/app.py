@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kg.analytics.freshness import recompute_if_stale
 from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
 from kg.search import build_index
@@ -17,7 +18,12 @@ from kg.views import Views
 
 
 def publish_snapshot(app: FastAPI) -> None:
-    """Make what the store holds now visible to queries (call after every write, and after access changes)."""
+    """Make what the store holds now visible to queries (call after every write, and after access changes).
+
+    The indicators are recomputed first when the write changed a graph they read (a check of a few milliseconds;
+    a partner's graph never counts), so that readers see data and indicators change together.
+    """
+    recompute_if_stale(app.state.store)
     runner: QueryRunner = app.state.query_runner
     runner.snapshot = app.state.snapshots.create(app.state.store)
     app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
@@ -36,6 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store)
+        recompute_if_stale(store)  # a store loaded by an older critmin, or changed while we were down
         snapshots = Snapshots(settings.store)
         snapshots.clear()  # checkpoints of an earlier run are stale
         runner = QueryRunner(
@@ -110,4 +117,8 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import whatif  # /api/bottlenecks, /api/what-if: supply-chain bottlenecks and removals
 
     app.include_router(whatif.router)
+    from api.routers import dashboard, events  # /dashboard: risk signals per commodity; its events feed and Atom
+
+    app.include_router(events.router)  # before dashboard: /dashboard/events… must not match /dashboard/{commodity}
+    app.include_router(dashboard.router)
     return app

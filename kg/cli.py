@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from kg.settings import Settings, load_settings
 
@@ -69,20 +70,37 @@ def cmd_load(args: argparse.Namespace) -> int:
     rejected = sum(r.rejected_rows for r in reports)
     print(f"Loaded {len(reports)} graph(s), {triples:,} triples in {seconds:.2f} s "
           f"({triples / seconds:,.0f} triples/s); {rejected} row(s) with problems.")
-    _recompute_analytics(store)  # indicators follow their sources: a load changes the inputs
+    _refresh_analytics(store)  # indicators follow their sources: a load may change their inputs
     store.flush()
     return 0
 
 
-def _recompute_analytics(store: object) -> None:
+def _recompute_analytics(store: object, *, out: TextIO | None = None) -> None:
     from kg.analytics.materialise import materialise
 
-    print("Recomputing indicators", flush=True)
+    out = out or sys.stdout
+    print("Recomputing indicators", file=out, flush=True)
     report = materialise(store, progress=lambda name, count: print(f"  {name:<28} {count:>9,} indicators",
-                                                                     flush=True))
+                                                                     file=out, flush=True))
     print(f"Indicators: {report.concentration} concentration, {report.import_reliance} import reliance, "
           f"{report.list_overlap} list overlap; {report.triples:,} triples from {len(report.input_graphs)} graph(s) "
-          f"in {report.seconds:.2f} s into cmg:analytics.")
+          f"in {report.seconds:.2f} s into cmg:analytics.", file=out)
+
+
+def _refresh_analytics(store: object, *, out: TextIO | None = None) -> None:
+    """The last step of every command that writes hub graphs: recompute the indicators if a graph they read (or
+    could read) changed, else say they are current. ``out``: stderr where stdout carries a command's data."""
+    from kg.analytics.freshness import analytics_status
+
+    out = out or sys.stdout
+    status = analytics_status(store)
+    # a store never analysed gets its (perhaps empty) indicators graph all the same: a load always leaves one
+    if status.fresh and status.last_run is not None:
+        print(f"Indicators already current ({status.reason}; checked in {status.seconds * 1000:.1f} ms).", file=out)
+        return
+    why = "; ".join(status.differences) or "never computed"
+    print(f"Indicators stale: {why} (checked in {status.seconds * 1000:.1f} ms).", file=out, flush=True)
+    _recompute_analytics(store, out=out)
 
 
 def cmd_analytics(args: argparse.Namespace) -> int:
@@ -247,6 +265,8 @@ def cmd_feed_load(args: argparse.Namespace) -> int:
         print(f"  … {len(report.problems) - args.show_problems} more: `critmin feed status {feed.name}` lists all")
     print(f"Loaded {report.graph}: {report.triples:,} triples from {report.records_read:,} records, "
           f"{report.rejected_rows} row(s) with problems, in {report.seconds:.2f} s")
+    _refresh_analytics(store)
+    store.flush()
     return 0
 
 
@@ -312,6 +332,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
           f"graph, {entities - linked} new candidates), {sum(len(r['relations']) for r in results)} candidate facts"
           + (f", each document's into its graph doc-{{id}} of {settings.store}" if store is not None else ""),
           file=sys.stderr)
+    if store is not None:  # stdout may carry the JSON: the indicators report on stderr
+        _refresh_analytics(store, out=sys.stderr)
+        store.flush()
     if args.json:
         shaped = [{**r, "entities": [{k: e[k] for k in ("type", "name", "mentions")} for e in r["entities"]]}
                   for r in results]

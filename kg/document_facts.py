@@ -18,6 +18,12 @@ because a reviewer judged the fact true and a changed document (or extractor) is
 record then names a statement no document graph holds; rejecting it again needs the statement back.
 The statuses are read just before the graph is replaced; nothing can decide in between, because ``critmin extract
 --load`` holds the store's lock (the server, where decisions are made, cannot run meanwhile).
+
+Whose graph: ``critmin extract --load`` reads the hub's own files into the public hub graph ``cmg:doc-{doc_id}``
+(``load_document_facts``). A partner's upload (``POST /documents``) is the partner's data: it goes into a partner
+graph of that partner, ``{base}graph/partner/{slug}/doc-{stem}`` (``partner_document_graph``), with its catalog
+companion like a ``/store`` upload (``load_partner_document_facts``), and is private until the partner shares it
+(``kg/graph_access.py``; registering it is the caller's job, before the first triple is written).
 """
 
 from __future__ import annotations
@@ -25,14 +31,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Store, Triple
 
 from extractors.documents import Document, document_triples
 from extractors.facts import CandidateFact, EntityMention
 from kg import iris
-from kg.catalog import GraphDescription
-from kg.loading import LoadReport, replace_graph
+from kg.catalog import GraphDescription, PartnerGraphDescription, partner_catalog_triples
+from kg.loading import LoadReport, replace_graph, write_graph_atomically
 from kg.rq import load_query
 from kg.store import query
 
@@ -65,7 +72,19 @@ ENTITY_CLASSES = {"ORGANIZATION": "Organization", "MINERAL": "Commodity", "FACIL
 
 
 def graph_name(doc_id: str) -> str:
+    """The name of the hub graph of a document the hub reads itself (``critmin extract --load``)."""
     return f"doc-{iris.slug(doc_id)}"[:100]
+
+
+def partner_document_graph(partner: str, stem: str, *, base: str = iris.BASE) -> NamedNode:
+    """The partner graph that a partner's uploaded document goes into, named after the file's stem (cut to the 60
+    characters a partner graph's name may have): the same file uploaded again replaces it.
+
+    >>> partner_document_graph("bgs", "Cobalt Update 2025").value
+    'https://w3id.org/critmin/graph/partner/bgs/doc-cobalt-update-2025'
+    """
+    name = f"doc-{iris.slug(stem)}"[:60].rstrip("-")
+    return iris.partner_graph(partner, name, base=base)
 
 
 def entity_node(doc_id: str, mention: EntityMention) -> NamedNode:
@@ -172,10 +191,49 @@ def document_fact_triples(document: Document, mentions: Sequence[EntityMention],
     return out
 
 
+def partner_document_entry(document: Document, facts: int, *, graph: NamedNode, publisher: NamedNode,
+                           visibility: str) -> PartnerGraphDescription:
+    """The catalog entry of an uploaded document's partner graph: its title, the document's own metadata in the
+    description, ``dct:license`` when the licence is an http(s) IRI, and the uploading partner as publisher."""
+    licence = document.licence or ""
+    about = [f"{facts} candidate facts and the entities mentioned in the document {document.title or document.doc_id}"
+             f" ({Path(document.source_path).name}), with evidence, extracted on upload; candidates until reviewed."]
+    about += [f"{label}: {value}." for label, value in (("Publisher", document.publisher), ("Date", document.date),
+                                                        ("URL", document.url)) if value]
+    if licence and not licence.startswith(("http://", "https://")):
+        about.append(f"Licence: {licence}.")
+    return PartnerGraphDescription(
+        graph=graph,
+        title=f"Extracted from {document.title or document.doc_id}",
+        description=" ".join(about),
+        license_url=licence if licence.startswith(("http://", "https://")) else None,
+        publisher=publisher,
+        visibility=visibility,
+    )
+
+
+def load_partner_document_facts(store: Store, document: Document, mentions: Sequence[EntityMention],
+                                facts: Sequence[CandidateFact], *, entry: PartnerGraphDescription,
+                                base: str = iris.BASE) -> int:
+    """Replace the partner graph ``entry.graph`` with what was extracted from an uploaded document, and its catalog
+    companion with ``entry``, in one transaction (as a ``/store`` upload is written; a failure leaves both as they
+    were), keeping earlier review statuses. Returns the graph's triple count. The graph must be registered in
+    ``kg/graph_access.py`` before this is called, so that it is hidden from the first triple on."""
+    parsed = iris.parse_partner_graph(entry.graph.value, base=base)
+    if parsed is None or parsed.companion:
+        raise ValueError(f"{entry.graph.value} is not a partner graph")
+    statuses = prior_review_statuses(store, document.doc_id)
+    return write_graph_atomically(
+        store, entry.graph, document_fact_triples(document, mentions, facts, statuses=statuses),
+        companion=iris.partner_catalog_graph(parsed.slug, parsed.name, base=base),
+        companion_triples=lambda n: partner_catalog_triples(entry, triples=n, modified=datetime.now(UTC)),
+    )
+
+
 def load_document_facts(store: Store, document: Document, mentions: Sequence[EntityMention],
                         facts: Sequence[CandidateFact]) -> LoadReport:
-    """Replace the document's graph with what was extracted from it now (all or nothing, in the catalog), keeping
-    the review status of every statement a reviewer has decided on."""
+    """Replace the document's hub graph ``cmg:doc-{doc_id}`` with what was extracted from it now (all or nothing, in
+    the catalog), keeping the review status of every statement a reviewer has decided on."""
     statuses = prior_review_statuses(store, document.doc_id)
     return replace_graph(
         store,

@@ -2,8 +2,9 @@
 
 ``describe_entity`` gathers the statements about an IRI from every named graph, with where each came from (graph,
 catalog title, licence, load time, source record, confidence), the statements of its ``owl:sameAs`` partners, a page
-of inbound links, and extras for facilities, commodities, countries and criticality lists. ``entity_quads`` gives
-the same entity as RDF. Every query is a ``.rq`` file beside this module and is bounded by a LIMIT.
+of inbound links, and extras for facilities, commodities, countries and criticality lists, with the materialised
+indicators concerning a commodity or country (``kg.entity_indicators``). ``entity_quads`` gives the same entity as
+RDF. Every query is a ``.rq`` file beside this module and is bounded by a LIMIT.
 
 >>> from pyoxigraph import Store
 >>> describe_entity(Store(), "https://w3id.org/critmin/id/country/XXX") is None
@@ -18,6 +19,7 @@ from typing import Any
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg import iris
+from kg.entity_indicators import EntityIndicators, commodity_indicators, country_indicators, indicator_quads
 from kg.rq import load_query
 from kg.store import query
 
@@ -254,6 +256,7 @@ class EntityDescription:
     country: CountryFacts | None = None
     criticality_list: ListFacts | None = None
     mentioned_in: list[MentionedIn] = field(default_factory=list)  # documents citing it, with evidence
+    indicators: EntityIndicators | None = None  # the materialised indicators concerning it (kg/entity_indicators.py)
 
 
 def _rq(name: str) -> str:
@@ -408,8 +411,10 @@ def describe_entity(store: Store, iri: str, *, inbound_page: int = 1, page_size:
         described.location = facility_location(store, subject)
     elif kind == "commodity":
         described.commodity = commodity_facts(store, subject)
+        described.indicators = commodity_indicators(store, subject, label)
     elif kind == "country" or iri.startswith(iris.ID + "place/"):
         described.country = country_facts(store, subject)
+        described.indicators = country_indicators(store, subject)
     elif kind == "list":
         described.criticality_list = list_facts(store, subject)
     return described
@@ -422,6 +427,11 @@ def entity_quads(store: Store, iri: str) -> list[Quad]:
     quads += [Quad(r["s"], r["p"], r["o"], r["graph"])
               for r in query(store, _rq("entity_provenance_quads"), subject=subject)
               if isinstance(r["s"], NamedNode | BlankNode)]
+    kind = kind_of(iri)  # the indicators its page cites, as the HTML and JSON show them
+    if kind == "commodity":
+        quads += indicator_quads(store, subject, commodity_indicators(store, subject))
+    elif kind == "country":
+        quads += indicator_quads(store, subject, country_indicators(store, subject))
     return list(dict.fromkeys(quads))
 
 

@@ -26,6 +26,12 @@ query), its graph (read from the store) and IRIs we mint. If the process died be
 unreferenced staging graph is left; ``remove_stale_staging`` drops such graphs.
 
 Accepting an accepted statement again changes nothing (no new record).
+
+Partner documents: a partner's uploaded document is in a partner graph (``kg/document_facts.py``), private until the
+partner shares it. ``cmg:curated`` is public, so a decision on one of its statements would publish the fact (accept,
+fix) or at least the statement's IRI and the reviewer's note (reject). Every decision therefore asks ``is_public``
+whether the statement's graph is public, and while it is not raises ``NotPublicError`` before anything is written
+(the API answers 409). Without ``is_public``, every partner graph counts as not public.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import hashlib
 import re
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -67,6 +73,29 @@ class ReviewError(ValueError):
 
 class UnknownStatementError(ReviewError):
     """No extracted statement has this IRI."""
+
+
+class NotPublicError(ReviewError):
+    """The statement's document is in a partner graph that is not public: a decision would publish it."""
+
+    def __init__(self, statement: str, graph: str) -> None:
+        self.statement, self.graph = statement, graph
+        super().__init__(
+            f"the document of {statement} is in the partner graph {graph}, which is not public: a review decision "
+            "writes into the public graph cmg:curated and would publish its fact. Nothing was written. Its owner "
+            f"can make it public (PUT /store/access?graph={graph} with {{\"visibility\": \"public\"}}) so that it "
+            "can be reviewed, or keep it private and unreviewed.")
+
+
+def _not_a_partner_graph(graph: str) -> bool:
+    """The default of ``is_public``: fail closed, any partner graph counts as not public."""
+    return "/graph/partner/" not in graph
+
+
+def _check_public(found: _Found, is_public: Callable[[str], bool] | None) -> None:
+    graph = found.graph.value
+    if not (is_public or _not_a_partner_graph)(graph):
+        raise NotPublicError(found.statement.value, graph)
 
 
 @dataclass(frozen=True)
@@ -277,20 +306,25 @@ def _apply(store: Store, found: _Found, *, action: str, status: str, reviewer: s
     return Decision(found.statement.value, action, status, record.value, triple)  # type: ignore[arg-type]
 
 
-def accept(store: Store, statement_iri: str, *, reviewer: str, note: str | None = None) -> Decision:
-    """Assert the statement's triple in ``cmg:curated`` with a curation record; again on an accepted one: no-op."""
+def accept(store: Store, statement_iri: str, *, reviewer: str, note: str | None = None,
+           is_public: Callable[[str], bool] | None = None) -> Decision:
+    """Assert the statement's triple in ``cmg:curated`` with a curation record; again on an accepted one: no-op.
+    ``is_public(graph IRI)``: whether the statement's graph may be published (else ``NotPublicError``)."""
     with _write_lock:
         found = _find(store, statement_iri)
+        _check_public(found, is_public)
         if found.status == "accepted":
             return Decision(found.statement.value, "accept", "accepted", None, None)
         return _apply(store, found, action="accept", status="accepted", reviewer=reviewer, note=note,
                       asserted=(found.subject, found.predicate, found.object))
 
 
-def reject(store: Store, statement_iri: str, *, reviewer: str, note: str | None = None) -> Decision:
+def reject(store: Store, statement_iri: str, *, reviewer: str, note: str | None = None,
+           is_public: Callable[[str], bool] | None = None) -> Decision:
     """Mark the statement rejected (with who, when, why); retract what an earlier accept asserted."""
     with _write_lock:
         found = _find(store, statement_iri)
+        _check_public(found, is_public)
         return _apply(store, found, action="reject", status="rejected", reviewer=reviewer, note=note, asserted=None)
 
 
@@ -311,7 +345,7 @@ def _entity_iri(store: Store, value: str, what: str) -> NamedNode:
 
 def fix(store: Store, statement_iri: str, *, subject: str | None = None, predicate: str | None = None,
         object: str | None = None, attributes: Mapping[str, object] | None = None, reviewer: str,
-        note: str | None = None) -> Decision:
+        note: str | None = None, is_public: Callable[[str], bool] | None = None) -> Decision:
     """Accept a corrected version of the statement: the correction is recorded, the extracted original kept.
 
     ``predicate`` is a relation type (``OWNS``) or the IRI of its property; ``subject``/``object`` are IRIs of
@@ -319,6 +353,7 @@ def fix(store: Store, statement_iri: str, *, subject: str | None = None, predica
     """
     with _write_lock:
         found = _find(store, statement_iri)
+        _check_public(found, is_public)
         s = _entity_iri(store, subject, "subject") if subject else found.subject
         o = _entity_iri(store, object, "object") if object else found.object
         p = found.predicate

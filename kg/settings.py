@@ -99,6 +99,17 @@ class Settings(BaseSettings):
             "Most reconciliation queries in one batch (the manifest's batchSize); a larger batch is refused with 413."
         ),
     )
+    dashboard_watched_commodities: list[str] = Field(
+        default_factory=lambda: ["lithium", "cobalt", "nickel", "graphite", "rare-earth-elements"],
+        description=(
+            "Commodity keys the dashboard's events feed shows when a request names none, as a JSON list; narrower "
+            "commodities (natural-graphite under graphite) are included."
+        ),
+    )
+    events_feed_max_entries: int = Field(
+        default=50, ge=1,
+        description="Most events one response of /dashboard/events (JSON or Atom) holds; a larger limit is capped.",
+    )
     remote_endpoint_allowlist: list[str] = Field(
         default_factory=list,
         description=(

@@ -12,10 +12,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from pyoxigraph import NamedNode
 
-from api.deps import ViewDep
+from api.deps import SettingsDep, ViewDep
 from api.routers.home import render
 from api.urls import Urls
+from kg import iris
 from kg.analytics.chains import commodity_node
 from kg.analytics.dashboard import (
     CommodityDashboard,
@@ -25,8 +27,10 @@ from kg.analytics.dashboard import (
     risk_table,
     trace_query,
 )
+from kg.analytics.events import Event, recent_events
 
 router = APIRouter(tags=["Dashboard"])
+EVENTS_SHOWN = 10  # on a page; the feed (/dashboard/events, .atom) has more
 
 def _evidence(urls: Urls, indicator: str | None) -> dict[str, str | None]:
     if indicator is None:
@@ -56,9 +60,19 @@ def _row(urls: Urls, row: CommodityRisk) -> dict[str, Any]:
     }
 
 
-def dashboard_data(view: ViewDep) -> dict[str, Any]:
-    """The table: one row per commodity with a concentration indicator, most concentrated production first."""
+def _event(urls: Urls, event: Event) -> dict[str, Any]:
+    return {"id": event.statement, "kind": event.kind, "title": event.title, "evidence": event.evidence,
+            "url": urls.for_iri(event.statement), "document_url": urls.for_iri(event.document),
+            "document_title": event.document_title, "publisher": event.publisher, "date": event.date.isoformat(),
+            "date_from": event.date_from, "status": event.status,
+            "commodities": [commodity.label for commodity in event.commodities]}
+
+
+def dashboard_data(view: ViewDep, settings: SettingsDep) -> dict[str, Any]:
+    """The table: one row per commodity with a concentration indicator, most concentrated production first; and the
+    recent events of the watched commodities."""
     urls = Urls()
+    watched = [iris.commodity(key) for key in settings.dashboard_watched_commodities]
     rows = [_row(urls, row) for row in risk_table(view.store)]
     stages = sorted({(s["stage_key"], s["stage_label"]) for row in rows for s in row["signals"]},
                     key=lambda s: _STAGE_ORDER.get(s[0], 99))
@@ -67,6 +81,8 @@ def dashboard_data(view: ViewDep) -> dict[str, Any]:
         "stages": [{"key": key, "label": label} for key, label in stages],
         "facility_stages": sorted({stage for row in rows for stage in row["facilities_by_stage"]},
                                   key=lambda s: _STAGE_ORDER.get(s, 99)),
+        "watched": [node.value for node in watched],
+        "events": [_event(urls, event) for event in recent_events(view.store, watched, limit=EVENTS_SHOWN)],
         "links": {"concentration_api": "/api/indicators/concentration", "events": "/dashboard/events",
                   "atom": "/dashboard/events.atom", "method": "/docs#/Indicators"},
     }
@@ -79,8 +95,8 @@ _STAGE_ORDER = {key: n for n, key in enumerate(("exploration", "mining", "concen
 
 @router.get("/dashboard", response_class=HTMLResponse,
             summary="Risk signals per commodity: concentration by stage, import reliance, lists (HTML or JSON)")
-def dashboard(request: Request, view: ViewDep) -> Response:
-    return render(request, "dashboard.html", dashboard_data(view))
+def dashboard(request: Request, view: ViewDep, settings: SettingsDep) -> Response:
+    return render(request, "dashboard.html", dashboard_data(view, settings))
 
 
 def commodity_data(view: ViewDep, found: CommodityDashboard) -> dict[str, Any]:
@@ -106,6 +122,8 @@ def commodity_data(view: ViewDep, found: CommodityDashboard) -> dict[str, Any]:
         "bottlenecks": {key: bottlenecks[key] for key in ("facility_count", "edge_count", "chain_count",
                                                           "cut_vertices", "single_points_of_failure", "notes")},
         "recycling": asdict(found.recycling),
+        "events": [_event(urls, event) for event in recent_events(view.store, [NamedNode(found.commodity)],
+                                                                  limit=EVENTS_SHOWN)],
         "what_if": {"api": "/api/what-if",
                     "countries": [{"iri": iri, "label": label} for iri, label in found.producing_countries],
                     "companies": [{"iri": iri, "label": label} for iri, label in found.organisations]},

@@ -1,11 +1,22 @@
-"""``POST /documents``: a partner uploads a report or press release; its facts are extracted into the document's graph.
+"""``POST /documents``: a partner uploads a report or press release; its facts are extracted into a private partner
+graph of that partner.
 
-The upload is what ``critmin extract FILE --load`` does for a file on the server: the same reading (plain text,
-Markdown, HTML without boilerplate, PDF text layer), the same pipeline, the same all-or-nothing write of
-``cmg:doc-{id}`` with the document as an entity, every fact a candidate with its evidence for review. It needs a token
-with the ``write`` scope. The document's id is the uploading partner's slug and the file's stem (``bgs-cobalt-2025``),
-so a partner replaces its own upload of the same file and never another partner's. Metadata comes from form fields
-(``title``, ``publisher``, ``date`` as YYYY-MM-DD, ``url``, ``licence``), else from the document itself.
+The upload reads and extracts as ``critmin extract FILE --load`` does for a file on the server: the same reading
+(plain text, Markdown, HTML without boilerplate, PDF text layer), the same pipeline, the document as an entity and
+every fact a candidate with its evidence for review. It needs a token with the ``write`` scope. Unlike the hub's own
+files (public graphs ``cmg:doc-{id}``), an upload is the partner's data and is kept like a ``/store`` upload: in the
+partner graph ``{public_base_iri}graph/partner/{slug}/doc-{stem}`` with its catalog companion (title, description
+with the document's metadata, ``dct:license`` when the licence is an http(s) IRI, ``dct:publisher`` the partner),
+registered private (``kg/graph_access.py``) before its first triple is written. Only the partner and admins read it
+until the partner shares it with ``PUT /store/access?graph=…``; ``GET``/``DELETE /store?graph=…`` read and delete it.
+A decision in ``/review`` on its facts is refused (409) while it is not public, since it would publish them in
+``cmg:curated``.
+
+The document's id is the uploading partner's slug and the file's stem (``bgs-cobalt-2025``: its page is
+``/id/document/bgs-cobalt-2025``, a 404 to whoever may not read the graph). Uploading the same file again replaces the
+graph (all or nothing) and keeps its access settings; the partner's own ``/store`` graph of the same name
+(``doc-{stem}``) would be replaced too. Metadata comes from form fields (``title``, ``publisher``, ``date`` as
+YYYY-MM-DD, ``url``, ``licence``), else from the document itself.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -25,8 +37,10 @@ from api.app import publish_snapshot
 from api.auth import require
 from api.urls import Urls
 from extractors.documents import SUFFIXES, Document, DocumentError, iso_date, read_document
-from kg import iris
+from extractors.facts import CandidateFact, EntityMention
+from kg import graph_access, iris
 from kg.accounts import Caller
+from kg.document_facts import load_partner_document_facts, partner_document_entry, partner_document_graph
 
 router = APIRouter()
 _CHUNK_BYTES = 1024 * 1024
@@ -64,12 +78,60 @@ async def upload_document(
             document = read_document(path, metadata=metadata)
         except DocumentError as error:
             raise HTTPException(422, f"{name}: {error.reason}") from error
+    assert caller.partner is not None  # require("write") lets no anonymous caller through
+    graph = partner_document_graph(caller.partner, document.doc_id, base=settings.public_base_iri)
     document = dataclasses.replace(document, doc_id=f"{caller.partner}-{document.doc_id}",
                                    source_path=f"upload/{caller.partner}/{name}")
-    result = await run_in_threadpool(_extract_and_load, request.app, document)
-    publish_snapshot(request.app)
-    page = Urls(base_iri=settings.public_base_iri).for_iri(result["document"])
-    return JSONResponse({**result, "page": page}, status_code=201, headers={"Location": page})
+    extracted, mentions, facts = await run_in_threadpool(_extract, request.app, document)
+    db = settings.accounts_db
+    access = await run_in_threadpool(graph_access.access_of, db, graph.value)
+    if access is None:
+        # registered (private) before its first triple is written, as /store does: a reader whose view is chosen
+        # meanwhile already counts it among the graphs hidden from them
+        access = await run_in_threadpool(graph_access.register_graph, db, graph.value,
+                                         base=settings.public_base_iri)
+        created = True
+    else:
+        created = False
+    entry = partner_document_entry(document, len(facts), graph=graph, visibility=access.visibility,
+                                   publisher=iris.partner(caller.partner, base=settings.public_base_iri))
+    try:
+        await run_in_threadpool(load_partner_document_facts, request.app.state.store, document, mentions, facts,
+                                entry=entry, base=settings.public_base_iri)
+    except BaseException:
+        if created:  # nothing was written: forget the registration too
+            await run_in_threadpool(graph_access.unregister_graph, db, graph.value)
+        raise
+    try:
+        access = await run_in_threadpool(graph_access.register_graph, db, graph.value, base=settings.public_base_iri)
+    finally:
+        await run_in_threadpool(publish_snapshot, request.app)
+    urls = Urls(base_iri=settings.public_base_iri)
+    page = urls.for_iri(iris.document(document.doc_id).value)
+    body = {"doc_id": document.doc_id, "document": iris.document(document.doc_id).value, **extracted,
+            "page": page, **_access_note(graph.value, access)}
+    return JSONResponse(body, status_code=201, headers={"Location": page})
+
+
+def _access_note(graph: str, access: graph_access.GraphAccess) -> dict:
+    """Where the upload went and who reads it, with how to share it."""
+    where = f"/store/access?graph={quote(graph, safe='')}"
+    if access.visibility == "public":
+        who = "public: everyone reads it"
+    else:
+        who = ("private: only partner " + access.owner + (f", the partners {', '.join(access.readers)}"
+                                                          if access.readers else "") + " and admins read it")
+    return {
+        "graph": graph,
+        "visibility": access.visibility,
+        "readers": list(access.readers),
+        "private": access.visibility != "public",
+        "access": where,
+        "message": f"the document and its facts are in your partner graph {graph}, {who}. Share it with PUT {where} "
+                   '(body {"visibility": "partners", "readers": ["slug"]}, or {"visibility": "public"}; facts are '
+                   f"reviewed into the public graph only once it is public); read it with GET /store?graph=…, "
+                   "delete it with DELETE /store?graph=….",
+    }
 
 
 async def _read_limited(file: UploadFile, limit_bytes: int) -> bytes:
@@ -95,14 +157,14 @@ def _pipeline(app) -> Language:
         return app.state.nlp
 
 
-def _extract_and_load(app, document: Document) -> dict:
+def _extract(app, document: Document) -> tuple[dict, list[EntityMention], list[CandidateFact]]:
+    """What the pipeline finds in the document: the response's entities and relations, and the mentions and facts to
+    load."""
     from extractors.nlp.pipeline import extract_document
-    from kg.document_facts import load_document_facts
 
     nlp = _pipeline(app)
     with _extraction_lock:
         doc = nlp(document.text)
         extracted = extract_document(nlp, document.doc_id, document.text, doc=doc)
-    report = load_document_facts(app.state.store, document, doc._.mentions or [], doc._.facts or [])
-    return {"doc_id": document.doc_id, "document": iris.document(document.doc_id).value,
-            "graph": report.graph, "entities": extracted["entities"], "relations": extracted["relations"]}
+    return ({"entities": extracted["entities"], "relations": extracted["relations"]},
+            list(doc._.mentions or []), list(doc._.facts or []))

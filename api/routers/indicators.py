@@ -8,6 +8,8 @@ partner data changing the number) ``resource`` is null and ``inputs`` lists the 
 
 from __future__ import annotations
 
+from typing import Literal as Choice
+
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from pyoxigraph import Literal, NamedNode, Quad
@@ -18,6 +20,7 @@ from kg.analytics import concentration as conc
 from kg.analytics import import_reliance as imp
 from kg.analytics import list_overlap as lists
 from kg.analytics import materialise as mat
+from kg.analytics.freshness import analytics_status
 
 router = APIRouter(prefix="/api/indicators", tags=["Indicators"])
 
@@ -208,3 +211,35 @@ def list_overlap(
         common=[CommodityOut(commodity=c, label=label) for c, label in item.common.items()],
         lists_complete=not item.incomplete, method=mat.method_iri("list-overlap").value, resource=resource,
         inputs=item.inputs)
+
+
+class GraphVersionOut(BaseModel):
+    graph: str = Field(description="IRI of the graph")
+    modified: str | None = Field(description="its catalog modification time (xsd:dateTime) when the run read it")
+    triples: int | None = Field(description="its triple count when the run read it")
+
+
+class IndicatorStatusOut(BaseModel):
+    state: Choice["fresh", "stale"]
+    reason: str
+    last_run: str | None = Field(description="IRI of the run (a prov:Activity) that made the indicators now served")
+    started: str | None = Field(description="when that run started (xsd:dateTime)")
+    ended: str | None = Field(description="when that run ended: the indicators' time of computation")
+    inputs: list[GraphVersionOut] = Field(description="every hub graph the run read, with the version it read")
+    changed: list[str] = Field(description="input graphs with another version now")
+    appeared: list[str] = Field(description="graphs loaded since the run that hold indicator inputs")
+    disappeared: list[str] = Field(description="input graphs no longer in the store")
+    check_ms: float = Field(description="how long this check took, in milliseconds")
+
+
+@router.get("/status", response_model=IndicatorStatusOut,
+            summary="Whether the materialised indicators are current: the last run, the graph versions it read, "
+                    "and what changed since")
+def status(view: ViewDep) -> IndicatorStatusOut:
+    # the hub's graphs and the analytics graph are public: every caller's view holds the same answer
+    found = analytics_status(view.store)
+    return IndicatorStatusOut(
+        state=found.state, reason=found.reason, last_run=found.last_run, started=found.started, ended=found.ended,
+        inputs=[GraphVersionOut(graph=v.graph, modified=v.modified, triples=v.triples) for v in found.inputs],
+        changed=found.changed, appeared=found.appeared, disappeared=found.disappeared,
+        check_ms=round(found.seconds * 1000, 3))

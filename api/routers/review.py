@@ -2,8 +2,11 @@
 ``POST /review/{path}/accept|reject|fix``, where ``{path}`` is the statement IRI's path after ``id/``
 (``statement/{doc}/{hash}``).
 
-Reads are public. Writes need an API token with the ``admin`` scope (``critmin token create PARTNER --scopes admin``)
-sent as ``Authorization: Bearer <token>`` (``api/auth.py``): without one 401, with a token lacking the scope 403.
+Reads go through the caller's view: statements of partner graphs the caller may not read are not listed. Writes need
+an API token with the ``admin`` scope (``critmin token create PARTNER --scopes admin``) sent as
+``Authorization: Bearer <token>`` (``api/auth.py``): without one 401, with a token lacking the scope 403. A decision
+on a statement of a partner's uploaded document is 409 while that partner graph is not public, because
+``cmg:curated`` is public (``kg/review.py``).
 Bodies are JSON or a form with ``reviewer``, ``note`` and, for a fix, ``subject``, ``predicate``, ``object`` (IRIs, or a
 relation type for the predicate) and ``attributes`` (a JSON object). Every write is followed by ``publish_snapshot``
 so SPARQL and the pages see it.
@@ -29,13 +32,14 @@ from api.auth import require
 from api.deps import ViewDep
 from api.routers.home import render
 from api.urls import Urls
-from kg import iris
+from kg import graph_access, iris
 from kg.document_facts import ATTRIBUTE_PROPERTIES, RELATION_PROPERTIES
 from kg.review import (
     ACTIONS,
     MAX_PAGE_SIZE,
     STATUSES,
     CandidatePage,
+    NotPublicError,
     ReviewError,
     UnknownStatementError,
     accept,
@@ -140,17 +144,30 @@ async def review_decision(request: Request, path: str, action: str) -> Response:
         return value or None
 
     reviewer, note = text("reviewer") or "", text("note")
+    settings = request.app.state.settings
+
+    def is_public(graph: str) -> bool:
+        """Whether everyone may read ``graph``: a hub graph, or a partner graph shared publicly."""
+        if iris.parse_partner_graph(graph, base=settings.public_base_iri) is None:
+            return "/graph/partner/" not in graph  # another base's partner graph: not ours to judge, so not public
+        record = graph_access.access_of(settings.accounts_db, graph)
+        return record is not None and record.visibility == "public"
+
     try:
         if action == "accept":
-            decision = await run_in_threadpool(accept, store, statement, reviewer=reviewer, note=note)
+            decision = await run_in_threadpool(accept, store, statement, reviewer=reviewer, note=note,
+                                               is_public=is_public)
         elif action == "reject":
-            decision = await run_in_threadpool(reject, store, statement, reviewer=reviewer, note=note)
+            decision = await run_in_threadpool(reject, store, statement, reviewer=reviewer, note=note,
+                                               is_public=is_public)
         else:
             decision = await run_in_threadpool(
                 fix, store, statement, subject=text("subject"), predicate=text("predicate"), object=text("object"),
-                attributes=attributes, reviewer=reviewer, note=note)
+                attributes=attributes, reviewer=reviewer, note=note, is_public=is_public)
     except UnknownStatementError as error:
         raise HTTPException(404, str(error)) from error
+    except NotPublicError as error:
+        raise HTTPException(409, str(error)) from error
     except ReviewError as error:
         raise HTTPException(400, str(error)) from error
     if decision.record is not None:

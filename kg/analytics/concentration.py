@@ -114,9 +114,16 @@ def summarise(values: Iterable[CountryValue], excluded: Iterable[Exclusion] = ()
     )
 
 
+_PARTNER_GRAPHS = tuple(iris.GRAPH + kind for kind in ("partner/", "partner-catalog/", "partner-links/"))
+
+
 def is_hub_graph(graph: str) -> bool:
-    """A graph of the hub's own sources: not a partner's (which may be private), not staging, not the analytics."""
-    return (graph.startswith(iris.GRAPH) and not graph.startswith(iris.GRAPH + "partner")
+    """A graph of the hub's own sources: not a partner's (which may be private), not staging, not the analytics.
+
+    >>> is_hub_graph(iris.GRAPH + "partner-sites"), is_hub_graph(iris.GRAPH + "partner/bgs/sites")
+    (True, False)
+    """
+    return (graph.startswith(iris.GRAPH) and not graph.startswith(_PARTNER_GRAPHS)
             and not graph.startswith(iris.STAGING_GRAPH_PREFIX) and graph != iris.ANALYTICS_GRAPH.value)
 
 
@@ -142,20 +149,28 @@ def concentrations(
             bindings[name] = value
     if year is not None:
         bindings["year"] = Literal(year, datatype=iris.ns("xsd", "gYear"))
-    groups: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
+    readable = is_hub_graph if hub_only else (lambda graph: True)
+    observations: dict[str, dict] = {}
     for row in query(store, load_query(__file__, "concentration_observations"), **bindings):
         graph = row["graph"].value
-        if graph == iris.ANALYTICS_GRAPH.value or (hub_only and not is_hub_graph(graph)):
+        if graph == iris.ANALYTICS_GRAPH.value or not readable(graph):
             continue
-        key = (row["commodity"].value, row["stage"].value, row["quantityKind"].value, row["year"].value)
-        groups[key].append({
+        found = observations.setdefault(row["observation"].value, {
+            "key": (row["commodity"].value, row["stage"].value, row["quantityKind"].value, row["year"].value),
             "observation": row["observation"].value, "graph": graph, "area": row["area"].value,
-            "label": row["areaLabel"].value if row["areaLabel"] else iris.key_of(row["area"]),
-            "country": row["isCountry"].value == "true",
+            "labels": set(), "country": False,
             "value": float(row["value"].value) if row["value"] else None,
             "unit": row["unit"].value if row["unit"] else None,
             "status": iris.key_of(row["status"]) if row["status"] else None,
         })
+        # what a graph the indicator may not read says about the place (its name, whether it is a country) is ignored
+        if row["areaLabel"] and readable(row["labelGraph"].value):
+            found["labels"].add(row["areaLabel"].value)
+        found["country"] |= row["countryGraph"] is not None and readable(row["countryGraph"].value)
+    groups: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
+    for found in observations.values():
+        found["label"] = min(found.pop("labels"), default=iris.key_of(NamedNode(found["area"])))
+        groups[found.pop("key")].append(found)
     results = []
     for key, rows in sorted(groups.items()):
         result = _from_rows(rows)

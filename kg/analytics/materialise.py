@@ -3,7 +3,9 @@
 A recomputation reads the hub's own graphs only (never a partner's, which may be private: the analytics graph is
 public), builds every indicator, and replaces the analytics graph and its catalog entry all or nothing through
 ``kg.loading.replace_graph``. Each indicator says which method (a versioned ``cm:IndicatorMethod`` with its formula)
-made it, which observations it was derived from, which graphs it read, and when (PROV-O).
+made it, which observations it was derived from, which graphs it read, and when (PROV-O). The run records the
+version (``cm:GraphVersion``: catalog modification time and triple count) of every hub graph it read, data and
+classification alike, so ``kg.analytics.freshness`` can tell when a source changed since.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from kg import iris
 from kg.analytics import concentration as conc
 from kg.analytics import import_reliance as imp
 from kg.analytics import list_overlap as lists
+from kg.analytics.concentration import is_hub_graph
+from kg.analytics.graph_versions import GraphVersion, catalog_versions, holds_inputs, version_of
 from kg.catalog import SOFTWARE, GraphDescription
 from kg.loading import replace_graph
 from kg.rq import load_query
 from kg.store import query
 
-cm, prov, rdfs, xsd = (partial(iris.ns, p) for p in ("cm", "prov", "rdfs", "xsd"))
+cm, dct, prov, rdfs, void, xsd = (partial(iris.ns, p) for p in ("cm", "dct", "prov", "rdfs", "void", "xsd"))
 RDF_TYPE = iris.ns("rdf", "type")
 TONNE = NamedNode("http://qudt.org/vocab/unit/TONNE")
 PERCENT = NamedNode("http://qudt.org/vocab/unit/PERCENT")
@@ -181,11 +185,36 @@ def import_reliance_countries(store: Store) -> list[NamedNode]:
     return [row["country"] for row in query(store, load_query(__file__, "import_reliance_countries"))]
 
 
+def context_graphs(store: Store) -> set[str]:
+    """The hub graphs the indicators read besides their data: which places are countries (only those count) and the
+    commodities' labels (in the import-reliance labels). A change there can change an indicator too."""
+    rows = query(store, load_query(__file__, "indicator_context_graphs"))
+    return {row["graph"].value for row in rows if is_hub_graph(row["graph"].value)}
+
+
+def version_iri(run: NamedNode, graph: str) -> NamedNode:
+    return NamedNode(f"{run.value}/input/{graph.removeprefix(iris.GRAPH)}")
+
+
+def version_triples(run: NamedNode, version: GraphVersion) -> list[Triple]:
+    """``run`` used this version of a graph: a ``cm:GraphVersion``, ``prov:specializationOf`` the graph."""
+    node = version_iri(run, version.graph)
+    out = [Triple(run, prov("used"), node), Triple(node, RDF_TYPE, cm("GraphVersion")),
+           Triple(node, RDF_TYPE, prov("Entity")), Triple(node, prov("specializationOf"), NamedNode(version.graph))]
+    if version.modified is not None:
+        out.append(Triple(node, dct("modified"), Literal(version.modified, datatype=xsd("dateTime"))))
+    if version.triples is not None:
+        out.append(Triple(node, void("triples"), Literal(version.triples)))
+    return out
+
+
 def materialise(store: Store, *, progress: Callable[[str, int], None] | None = None) -> AnalyticsReport:
     """Recompute every indicator from the hub's graphs and replace ``cmg:analytics`` with them."""
     clock = time.perf_counter()
     started = datetime.now(UTC)
     run = iris.analytics_run(started.strftime("%Y%m%dT%H%M%S%fZ"))
+    # read before the inputs: a write while we compute then leaves a newer version, and the next check recomputes
+    catalog = catalog_versions(store)
     triples = _method_triples()
     graphs: set[str] = set()
 
@@ -221,6 +250,12 @@ def materialise(store: Store, *, progress: Callable[[str, int], None] | None = N
                 Triple(run, prov("endedAtTime"), _time(ended)), Triple(run, prov("wasAssociatedWith"), SOFTWARE)]
     triples += [Triple(run, prov("used"), NamedNode(g)) for g in sorted(graphs)]
     triples += [Triple(run, prov("used"), method_iri(kind)) for kind in METHODS]
+    # every graph holding inputs, even those that gave no indicator: freshness treats an unrecorded one as new
+    holding = {graph for graph in catalog if holds_inputs(store, graph)}
+    for graph in sorted(graphs | holding | context_graphs(store)):
+        version = version_of(store, graph, catalog)
+        if version is not None:
+            triples += version_triples(run, version)
     count = len(concentrations) + len(reliance) + len(overlaps)
     report = replace_graph(store, GraphDescription(
         name=iris.ANALYTICS_GRAPH_NAME, title="Supply-chain indicators",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg import iris
 from kg.analytics.concentration import concentrations
@@ -103,3 +103,18 @@ def test_india_uk_overlap_holds_the_battery_minerals(bundled) -> None:
 def test_unknown_list(bundled) -> None:
     with pytest.raises(UnknownListError):
         list_overlap(bundled[0], ["IN_MoM_2023", "NOPE"])
+
+
+def test_what_a_partner_graph_says_about_places_does_not_reach_the_hubs_indicators(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    load_rdf_files(store, [DATA / "analytics_small.ttl"], graph_name="analytics-fixture", title="fixture")
+    partner = iris.partner_graph("acme", "places")
+    world, aaa = iris.entity("place", "world"), iris.entity("country", "AAA")
+    store.add(Quad(world, iris.ns("rdf", "type"), iris.term("Country"), partner))
+    store.add(Quad(aaa, iris.ns("rdfs", "label"), Literal("A name from a partner"), partner))
+    [hub] = concentrations(store, year="2024", hub_only=True)
+    assert hub.hhi == pytest.approx(3250.0) and "world" in {e.observation.removeprefix(OBS) for e in hub.excluded}
+    assert "A name from a partner" not in {s.label for s in hub.shares}
+    [view] = concentrations(store, year="2024")  # a caller who may read the partner graph sees its claims
+    assert {"A name from a partner", "World total"} <= {s.label for s in view.shares}
+    assert view.hhi != pytest.approx(3250.0)
