@@ -14,6 +14,7 @@ from extractors.feeds.registry import FEEDS
 from kg.loading import load_feed, load_ontology
 from kg.settings import Settings
 from kg.store import open_store
+from tests.conftest import issue_token
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +32,19 @@ def serve_copy(reference_store: Store, folder: Path, accounts_db: Path, **settin
     with TestClient(create_app(Settings(store=folder / "store", query_workers=1, accounts_db=accounts_db,
                                         **settings))) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An accounts file shared by one test module's app and its callers."""
+    return Path(tmp_path_factory.mktemp("accounts")) / "accounts.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def callers(accounts: Path) -> dict[str, dict[str, str]]:
+    """Request headers of partners alpha and beta (read, write), an admin and an anonymous caller."""
+    def bearer(*scopes: str, partner: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(accounts, *scopes, partner=partner)}"}
+
+    return {"alpha": bearer("read", "write", partner="alpha"), "beta": bearer("read", "write", partner="beta"),
+            "admin": bearer("admin", partner="hub-admins"), "anonymous": {}}

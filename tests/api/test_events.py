@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from kg import iris
 from kg.settings import Settings
-from tests.conftest import issue_token
 from tests.kg.test_events import GRAPHITE_DOC, SUPPLY_DOC, TRICKY_LABEL, extract_bundled_documents
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,20 +36,6 @@ PRIVATE_TTL = f"""
     cm:evidence "{SECRET}: China tightens graphite export licences." ;
     cm:reviewStatus <{iris.ID}review-status/candidate> ; prov:wasDerivedFrom <{PRIVATE_DOC}> .
 """
-
-
-@pytest.fixture(scope="module")
-def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("accounts")) / "accounts.sqlite3"
-
-
-@pytest.fixture(scope="module")
-def callers(accounts: Path) -> dict[str, dict[str, str]]:
-    def bearer(*scopes: str, partner: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(accounts, *scopes, partner=partner)}"}
-
-    return {"alpha": bearer("read", "write", partner="alpha"), "beta": bearer("read", "write", partner="beta"),
-            "admin": bearer("admin", partner="hub-admins"), "anonymous": {}}
 
 
 @pytest.fixture(scope="module")

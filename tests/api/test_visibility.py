@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from kg.settings import Settings
-from tests.conftest import issue_token
 
 BASE = "https://w3id.org/critmin/"
 PRIVATE = f"{BASE}graph/partner/alpha/private"
@@ -50,20 +49,6 @@ PRIVATE_TTL = f"""
 # the upload) to a plain note
 <{AUSTRALIA}> rdfs:comment "{SECRET}: alpha's private note about Australia" .
 """
-
-
-@pytest.fixture(scope="module")
-def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("accounts")) / "accounts.sqlite3"
-
-
-@pytest.fixture(scope="module")
-def callers(accounts: Path) -> dict[str, dict[str, str]]:
-    def bearer(*scopes: str, partner: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(accounts, *scopes, partner=partner)}"}
-
-    return {"alpha": bearer("read", "write", partner="alpha"), "beta": bearer("read", "write", partner="beta"),
-            "admin": bearer("admin", partner="hub-admins"), "anonymous": {}}
 
 
 @pytest.fixture(scope="module")
