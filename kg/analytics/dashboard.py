@@ -219,7 +219,9 @@ def _lists(store: Store) -> dict[str, list[Listing]]:
     for row in query(store, load_query(__file__, "dashboard_list_memberships")):
         listing = Listing(row["list"].value, row["identifier"].value if row["identifier"] else iris.key_of(row["list"]),
                           row["year"].value[:4] if row["year"] else None, row["membership"].value)
-        found[row["commodity"].value].setdefault(listing.list, listing)
+        kept = found[row["commodity"].value].get(listing.list)
+        if kept is None or listing.membership < kept.membership:  # one evidence per list, whatever the row order
+            found[row["commodity"].value][listing.list] = listing
     return {c: sorted(v.values(), key=lambda x: x.identifier) for c, v in found.items()}
 
 

@@ -120,5 +120,6 @@ def _suppliers(store: Store, country: NamedNode, hub_only: bool) -> dict[str, li
         by_commodity[row["commodity"].value].setdefault(source, Supplier(
             row["exporter"].value, label, int(row["rank"].value), row["period"].value if row["period"] else None,
             source, graph))
-    return {c: sorted(s.values(), key=lambda s: (s.period or "", s.rank)) for c, s in by_commodity.items()}
+    # the source breaks rank ties (two series of one commodity): the order must not depend on the store's row order
+    return {c: sorted(s.values(), key=lambda s: (s.period or "", s.rank, s.source)) for c, s in by_commodity.items()}
 
