@@ -278,14 +278,18 @@ def commodity_dashboard(store: Store, commodity: NamedNode) -> CommodityDashboar
                        for r in imp.import_reliance(store, IMPORT_RELIANCE_COUNTRY, commodity=commodity)]
     flow, flow_notes = supply_flow(chain)
     points, unplaced = _facility_points(store, chain)
-    producers = [(s.area, s.label) for item in latest if item.quantity_kind == _PRODUCTION for s in item.shares]
-    producers += sorted({(f.country, f.country_label or f.country) for f in chain.facilities.values() if f.country},
-                        key=lambda c: c[1])
+    producers: dict[str, str] = {}  # the what-if's choices: producers by size, then other countries with facilities
+    for item in latest:
+        if item.quantity_kind == _PRODUCTION:
+            producers.update({s.area: s.label for s in item.shares if s.area not in producers})
+    for facility in sorted(chain.facilities.values(), key=lambda f: f.country_label or ""):
+        if facility.country:
+            producers.setdefault(facility.country, facility.country_label or facility.country)
     return CommodityDashboard(
         commodity.value, iris.key_of(commodity), chain.commodity_label, risk,
         [(signal, share_bars(item)) for signal, item in zip(risk.signals, latest, strict=True)],
         dict(series), reliance_series, flow, flow_notes, points, unplaced, bottlenecks,
-        recycling_summary(store, commodity), list(dict.fromkeys(producers)),
+        recycling_summary(store, commodity), list(producers.items()),
         sorted(chain.organisations.items(), key=lambda o: o[1]))
 
 
