@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run load serve test lint clean browser bench train-relations
+.PHONY: install run load serve test lint clean browser bench bench-quick train-relations
 
 install: $(VENV)/.installed node_modules/.package-lock.json
 
@@ -44,10 +44,17 @@ serve: install
 
 run: load serve
 
-# Extraction throughput against the bare spaCy pipeline (bench/results/nlp.json, about 2.5 minutes); reads
-# var/store when it is there, else loads the bundled data into a scratch store first.
+# The benchmark harness (bench/run.py): critmin against in-process pyoxigraph, the Oxigraph server and
+# rdflib-endpoint at 1M and 10M synthetic triples, load, entity pages, autocomplete, memory, and NLP extraction
+# against bare spaCy (bench/nlp.py). Prints a markdown table; writes bench/results/latest.json and latest.md. About
+# 25 minutes on 2 cores; generated data is cached in bench/.cache/ (about 1.6 GB at 10M). bench-quick: 100k, ~2 min.
 bench: install
-	$(BIN)/python bench/nlp.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --quick --out bench/results/quick.json
 
 # Retrain the relation model (extractors/nlp/model/relations.json) on the annotated corpus, all but the newest
 # held-aside folder, with the graph names of var/store (run `make load` first). About 20 seconds.
