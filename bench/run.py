@@ -56,6 +56,8 @@ from targets import (  # noqa: E402
     progress,
 )
 
+from kg.settings import Settings  # noqa: E402
+
 GRAPH = "https://w3id.org/critmin/graph/"
 PLAN_REQUESTS = 20_000  # more than any target answers in --duration-s + --soak-s here
 WARM_UP_CAP_S = 30.0
@@ -703,7 +705,8 @@ def main() -> int:
     parser.add_argument("--duration-s", type=float, default=20.0, help="query mix per target per scale")
     parser.add_argument("--soak-s", type=float, default=60.0, help="sustained critmin run at the largest scale")
     parser.add_argument("--timeout-s", type=float, default=10.0, help="one query's limit, the same for every target")
-    parser.add_argument("--query-workers", type=int, default=2, help="critmin's query_workers (2 cores here)")
+    parser.add_argument("--query-workers", type=int, default=Settings.model_fields["query_workers"].default,
+                        help="critmin's query_workers (default: the setting's default)")
     parser.add_argument(
         "--rdflib-max-triples", type=int, default=1_000_000, help="run rdflib-endpoint only at scales up to this"
     )
