@@ -1,0 +1,80 @@
+"""Bound values written into the text of one of our queries, where pyoxigraph's ``substitutions`` would be slow.
+
+pyoxigraph plans a query run with ``substitutions`` as if the bound variables were free and joins the values in
+afterwards. An entity page's statements query (``kg/entity_extracted_statements.rq``) took 900 to 2,400 ms at 10M
+triples bound that way, and about 1 ms with the IRI in the text (``bench/profile_entities.py``); VALUES is planned the
+same way as a substitution. So ``kg.store.query`` writes each bound term in place of its variable. The term is written
+by pyoxigraph itself (``str(term)``: N-Triples syntax, escaped), never assembled from strings of ours, so a value
+cannot change the query's structure; what is replaced is found by ``kg.sparql_lexer``, which skips strings, IRIs and
+comments.
+
+Where text and substitution could mean different things, nothing is inlined and the caller falls back to
+substitutions: a nested SELECT (the variable's scope changes), ``SELECT *``, a VALUES block, the variable as the
+target of ``AS``, a blank node as value. In the outer projection ``?x`` becomes ``(<term> AS ?x)``, so every row still
+carries it; in GROUP BY and ORDER BY it becomes the constant expression ``(<term>)``.
+
+>>> from pyoxigraph import NamedNode
+>>> inline_bindings("SELECT ?s ?o WHERE { ?s <p> ?o } ORDER BY ?s", {"s": NamedNode("http://x/a")})
+'SELECT (<http://x/a> AS ?s) ?o WHERE { <http://x/a> <p> ?o } ORDER BY (<http://x/a>)'
+>>> inline_bindings("SELECT * WHERE { ?s ?p ?o }", {"s": NamedNode("http://x/a")}) is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import accumulate
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.sparql_lexer import Token, tokenize
+
+_MODIFIER_ENDS = {"LIMIT", "OFFSET", "HAVING", "VALUES"}
+
+
+def inline_bindings(sparql: str, bindings: Mapping[str, object]) -> str | None:
+    """``sparql`` with each bound variable replaced by its value, or None when that is not safe (see the module)."""
+    if not bindings or not all(isinstance(value, NamedNode | Literal) for value in bindings.values()):
+        return None
+    tokens = tokenize(sparql)
+    if sum(t.is_word("SELECT") for t in tokens) > 1 or any(t.is_word("VALUES") for t in tokens):
+        return None
+    line_starts = [0, *accumulate(len(line) + 1 for line in sparql.split("\n"))]
+    projection = _projection(tokens)
+    if projection and any(tokens[i].is_punct("*") for i in projection):
+        return None
+    edits: list[tuple[int, int, str]] = []
+    depth, in_modifier = 0, False
+    for index, token in enumerate(tokens):
+        if token.kind == "word" and token.value == "BY" and index and tokens[index - 1].is_word("GROUP", "ORDER"):
+            in_modifier = True
+        elif token.kind == "word" and token.value in _MODIFIER_ENDS:
+            in_modifier = False
+        if index in projection:
+            depth += token.is_punct("(") - token.is_punct(")")
+        if token.kind != "var" or token.value not in bindings:
+            continue
+        if index and tokens[index - 1].is_word("AS"):
+            return None  # BIND (… AS ?x) or (… AS ?x): the query gives the variable its own value
+        term = str(bindings[token.value])
+        if index in projection and depth == 0:
+            replacement = f"({term} AS {token.text})"
+        elif in_modifier:
+            replacement = f"({term})"
+        else:
+            replacement = term
+        start = line_starts[token.line - 1] + token.column - 1
+        edits.append((start, start + len(token.text), replacement))
+    for start, end, replacement in reversed(edits):
+        sparql = sparql[:start] + replacement + sparql[end:]
+    return sparql
+
+
+def _projection(tokens: list[Token]) -> set[int]:
+    """The indexes of the tokens between SELECT (and DISTINCT or REDUCED) and the WHERE clause or its '{'."""
+    start = next((i for i, t in enumerate(tokens) if t.is_word("SELECT")), None)
+    if start is None:
+        return set()
+    end = next((i for i in range(start + 1, len(tokens))
+                if tokens[i].is_word("WHERE", "FROM") or tokens[i].is_punct("{")), len(tokens))
+    return set(range(start + 1, end))
