@@ -26,10 +26,8 @@ import asyncio
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,16 +38,7 @@ sys.path.insert(1, str(ROOT))
 import httpx  # noqa: E402
 from mix import load_mix, request_plan  # noqa: E402
 from targets import Servers, drive, free_port, http_caller, progress  # noqa: E402
-
-
-def median_ms(function, repeat: int) -> float:
-    function()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+from views import median_ms  # noqa: E402
 
 
 def layers(store_path: Path, raw_store: Path | None, dataset: Path, repeat: int, servers: Servers) -> dict:

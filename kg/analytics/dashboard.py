@@ -266,13 +266,13 @@ def commodity_dashboard(store: Store, commodity: NamedNode) -> CommodityDashboar
                          lists=_lists(store).get(commodity.value, []),
                          facilities_by_stage={iris.key_of(NamedNode(s.stage)): s.facilities
                                               for s in bottlenecks.stages if s.facilities})
+    signals = {item.key: _signal(item, labels, materialised) for item in items}
     latest = latest_concentrations(items)
-    risk.signals = [_signal(item, labels, materialised) for item in latest]
+    risk.signals = [signals[item.key] for item in latest]
     series: dict[str, list[SeriesPoint]] = defaultdict(list)
     for item in sorted(items, key=lambda i: i.key):
         name = f"{labels[item.stage]} · {labels[item.quantity_kind]}"
-        signal = _signal(item, labels, materialised)
-        series[name].append(SeriesPoint(item.year, item.hhi, evidence=signal.evidence))
+        series[name].append(SeriesPoint(item.year, item.hhi, evidence=signals[item.key].evidence))
     reliance_series = [SeriesPoint(r.year, r.headline.percent if r.headline else None,
                                    r.headline.bound if r.headline else None)
                        for r in imp.import_reliance(store, IMPORT_RELIANCE_COUNTRY, commodity=commodity)]
