@@ -218,11 +218,11 @@ class QueryRunner:
             raise QueryTimeout(self.timeout_ms) from None
         loop = asyncio.get_running_loop()
         snapshot = str(snapshot or self.snapshot)
+        previous, worker.snapshot = worker.snapshot, snapshot
+        job = (snapshot, request, self.max_result_bytes)
         try:
-            worker.connection.send((snapshot, request, self.max_result_bytes))
-            worker.snapshot = snapshot
-            remaining = max(deadline - time.monotonic(), 0.0)
-            reply = await loop.run_in_executor(self._threads, _receive, worker.connection, remaining)
+            # sending pickles the request and may block on a full pipe: one trip to a thread for both directions
+            reply = await loop.run_in_executor(self._threads, _exchange, worker.connection, job, deadline)
         except (OSError, EOFError) as error:
             await self._replace(worker)
             raise QueryFailed(f"the query worker stopped unexpectedly ({error}); please retry") from error
@@ -230,9 +230,13 @@ class QueryRunner:
             await self._replace(worker)
             raise QueryTimeout(self.timeout_ms)
         idle.put_nowait(worker)
+        if previous not in (None, snapshot):  # only then can a snapshot have fallen out of use: a listing saved
+            self._released()
+        return _result_from_reply(reply, self.max_result_bytes)
+
+    def _released(self) -> None:
         if self.on_snapshot_released is not None:
             self.on_snapshot_released(self.snapshots_in_use())
-        return _result_from_reply(reply, self.max_result_bytes)
 
     async def _replace(self, worker: _Worker) -> None:
         loop = asyncio.get_running_loop()
@@ -241,6 +245,7 @@ class QueryRunner:
         with self._lock:
             self._workers[self._workers.index(worker)] = fresh
         self._idle_queue().put_nowait(fresh)
+        self._released()
 
     def close(self) -> None:
         with self._lock:
@@ -252,9 +257,10 @@ class QueryRunner:
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
-def _receive(connection: Connection, timeout_s: float) -> tuple[str, Any] | None:
-    """The worker's reply, or None when it did not come within the time left."""
-    if not connection.poll(timeout_s):
+def _exchange(connection: Connection, job: tuple[str, QueryRequest, int], deadline: float) -> tuple[str, Any] | None:
+    """Sends ``job`` to a worker and returns its reply, or None when the reply did not come by ``deadline``."""
+    connection.send(job)
+    if not connection.poll(max(deadline - time.monotonic(), 0.0)):
         return None
     return connection.recv()
 
