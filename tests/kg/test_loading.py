@@ -59,6 +59,29 @@ def test_a_broken_file_leaves_the_store_exactly_as_it_was(tmp_path: Path) -> Non
     assert all_quads(store) == before
 
 
+def test_a_new_graph_broken_while_written_is_removed_whole(tmp_path: Path) -> None:
+    """A new graph's files are not read through first: a syntax error met while writing them (here in the second
+    file, and at the end of one big enough for the bulk loader) must still leave no trace."""
+    from kg.loading import BULK_LOAD_MIN_BYTES
+
+    store = open_store(tmp_path / "store")
+    load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="first")
+    before = all_quads(store)
+    big = tmp_path / "big.nt"
+    line = "<http://example.org/s> <http://example.org/p> \"{}\" .\n"
+    with big.open("w") as out:
+        count = 0
+        while out.tell() < BULK_LOAD_MIN_BYTES + 1000:
+            out.write(line.format(count))
+            count += 1
+        out.write('<http://example.org/s> <http://example.org/p> "unterminated .\n')
+    with pytest.raises(LoadError, match=rf"big\.nt: line {count + 1}, column \d+"):
+        load_rdf_files(store, [DATA / "small.ttl", big], graph_name="new", title="new")
+    with pytest.raises(LoadError, match=r"broken\.ttl: line 3, column \d+"):
+        load_rdf_files(store, [DATA / "small.ttl", DATA / "broken.ttl"], graph_name="new", title="new")
+    assert all_quads(store) == before
+
+
 def test_graph_names_are_checked(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store")
     for bad in ["Upper", "../x", "catalog", "a b", ""]:
