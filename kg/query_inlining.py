@@ -41,7 +41,7 @@ def inline_bindings(sparql: str, bindings: Mapping[str, object]) -> str | None:
         return None
     line_starts = [0, *accumulate(len(line) + 1 for line in sparql.split("\n"))]
     projection = _projection(tokens)
-    if projection and any(tokens[i].is_punct("*") for i in projection):
+    if _selects_all(tokens, projection):
         return None
     edits: list[tuple[int, int, str]] = []
     depth, in_modifier = 0, False
@@ -68,6 +68,16 @@ def inline_bindings(sparql: str, bindings: Mapping[str, object]) -> str | None:
     for start, end, replacement in reversed(edits):
         sparql = sparql[:start] + replacement + sparql[end:]
     return sparql
+
+
+def _selects_all(tokens: list[Token], projection: set[int]) -> bool:
+    """``SELECT *``: a star outside parentheses (``COUNT(*)`` is not one)."""
+    depth = 0
+    for index in sorted(projection):
+        depth += tokens[index].is_punct("(") - tokens[index].is_punct(")")
+        if depth == 0 and tokens[index].is_punct("*"):
+            return True
+    return False
 
 
 def _projection(tokens: list[Token]) -> set[int]:

@@ -1,4 +1,4 @@
-"""Label search with autocomplete: an in-memory index over every label and alias, built from one SPARQL pass.
+"""Label search with autocomplete: an in-memory index over every label and alias, per graph, kept current by writes.
 
 Labels are ``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel`` and ``skos:hiddenLabel``. Each is normalised
 (casefolded, accents folded, punctuation to spaces) and stored under keys in one sorted list: the whole label, and
@@ -8,6 +8,11 @@ the label from each later word on ("caraiba copper deposit" also under "copper d
 Ranking: an exact label first, then a prefix of the whole label, then a prefix of a word; within a tier, by
 popularity (statements that mention the entity, log-scaled) plus a boost by kind (commodities, countries and
 facilities before observations), then shorter labels. One hit per entity, under its best matching label.
+
+Every entry remembers the graph that says it, for two reasons. A write re-reads only the graphs it wrote
+(``SearchIndex.refreshed``: at 10M triples a full build takes over a minute, a partner's upload is re-read in
+milliseconds). And one index serves every reader: ``for_reader(hidden)`` skips the entries of graphs hidden from a
+reader and takes an entity's name, kind and popularity from the graphs the reader sees.
 
 >>> index = SearchIndex.from_rows([
 ...     ("https://w3id.org/critmin/id/commodity/aluminium", "Aluminium", True, "commodity", 40),
@@ -21,15 +26,16 @@ facilities before observations), then shorter labels. One hit per entity, under 
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
 from kg import iris
 from kg.rq import load_query
@@ -38,6 +44,10 @@ from kg.store import query
 EXACT, PREFIX, WORD_PREFIX = 0, 1, 2
 MAX_CANDIDATES = 4000
 """At most this many keys are ranked per lookup, so a one-letter prefix over a million labels stays fast."""
+MAX_NEW_ENTITIES_PER_REFRESH = 2000
+"""Above this many entities new to the index in one refresh (each costs two small queries), rebuild it whole."""
+MAX_RECENT_KEYS = 200_000
+"""Keys added by refreshes are kept in a second sorted list; past this many (or a tenth of the index), rebuild."""
 
 _cm = iris.ONTOLOGY
 _FACILITY_CLASSES = ("Facility", "Deposit", "Mine", "Concentrator", "Smelter", "Refinery", "ChemicalPlant",
@@ -82,7 +92,8 @@ NOT_INDEXED = frozenset({
     iris.PREFIXES["geo"] + "Geometry", iris.PREFIXES["prov"] + "Activity", iris.PREFIXES["sh"] + "NodeShape",
     iris.PREFIXES["sh"] + "SPARQLConstraint",
 })
-_PRIMARY = (iris.PREFIXES["rdfs"] + "label", iris.PREFIXES["skos"] + "prefLabel")
+_INDEXED_CLASSES = frozenset(_KIND_OF_CLASS) | NOT_INDEXED  # the types search keeps: those deciding a kind
+PRIMARY_LABEL_PROPERTIES = (iris.PREFIXES["rdfs"] + "label", iris.PREFIXES["skos"] + "prefLabel")
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -120,148 +131,408 @@ class Hit:
         return ("exact", "prefix", "word")[self.tier]
 
 
+@dataclass
+class GraphPart:
+    """What one named graph says that search uses: labels, the types that decide a kind, and mention counts."""
+
+    labels: list[tuple[str, str, bool]] = field(default_factory=list)  # (entity, label, is a primary label)
+    types: list[tuple[str, str]] = field(default_factory=list)  # (entity, class), classes of KINDS or NOT_INDEXED
+    mentions: dict[str, int] = field(default_factory=dict)  # entity -> statements of the graph with it in them
+
+
 class SearchIndex:
-    """Sorted normalised keys -> label entries -> entities; build with ``build_index`` or ``from_rows``."""
+    """Sorted normalised keys -> label entries -> entities, every entry tagged with the graph that says it.
+
+    Build with ``build_index``; after a write, ``refreshed(store, graphs)`` re-reads only the graphs written. A reader
+    from whom graphs are hidden searches ``for_reader(hidden)``: entries of hidden graphs are skipped, and an entity's
+    name, kind and popularity come from the graphs that reader sees, so nothing a hidden graph says shows or ranks.
+    An index is never changed once built (``refreshed`` returns a new one), so requests may keep using an old one.
+    """
 
     def __init__(self) -> None:
         self.iris: list[str] = []
-        self.names: list[str] = []  # an entity's display label
-        self.kinds: list[str] = []
+        self._entity_ids: dict[str, int] = {}
+        # Per entity, tuples and dicts of plain values only: the garbage collector stops tracking those, so a
+        # collection in a request does not walk the whole index (it did: 200-300 ms pauses at 1M triples).
+        self._types: list[dict[int, tuple[str, ...]]] = []  # entity -> graph -> its classes there
+        self._mentions: list[dict[int, int]] = []  # entity -> graph -> statements there that mention it
+        self._labels_of: list[tuple[int, ...]] = []  # entity -> its label numbers, primary labels first, then A-Z
+        self.names: list[str] = []  # what follows is for readers who see every graph, precomputed
+        self.kinds: list[str | None] = []
         self.popularity = array("l")
+        self._scores: list[float] = []
         self.label_texts: list[str] = []
-        self.label_entities = array("l")
+        self.label_entities = array("l")  # -1: the entry's graph was re-read since, the entry is gone
+        self.label_graphs = array("l")
+        self.label_primary = bytearray()
         self.keys: list[str] = []
         self.key_labels = array("l")  # >= 0: the whole label; < 0: a later word of label ~n
-        self._scores: list[float] = []
-        self._entity_ids: dict[str, int] = {}
-        self._labels_of: list[list[int]] | None = None  # entity -> its label numbers, built on first use
+        # Keys added since the last full sort, kept apart so that a write costs what it adds, not the whole index
+        self.recent_keys: list[str] = []
+        self.recent_key_labels = array("l")
+        self._graph_ids: dict[str, int] = {}
+        self._graph_labels: dict[int, list[int]] = {}  # graph -> its label numbers
+        self._graph_entities: dict[int, set[int]] = {}  # graph -> entities it types or mentions
+        self.dead_labels = 0
 
     def __len__(self) -> int:
-        return len(self.label_texts)
+        return len(self.label_texts) - self.dead_labels
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, bool, str, int]]) -> SearchIndex:
-        """Rows of (iri, label, is primary label, kind, popularity); an entity's first row names it (give primary
-        labels first); labels of one entity that normalise alike count once."""
+        """An index of one graph from rows of (iri, label, is primary label, kind, popularity), for tests."""
+        part = GraphPart()
+        for iri, label, primary, kind, popularity in rows:
+            part.labels.append((iri, label, primary))
+            part.types.extend((iri, cls_iri) for cls_iri in KIND_BY_KEY[kind].classes[:1])
+            part.mentions[iri] = popularity
+        return cls.from_parts({"": part})
+
+    @classmethod
+    def from_parts(cls, parts: dict[str, GraphPart]) -> SearchIndex:
+        """An index of what ``parts`` (graph IRI -> what search reads of it, ``read_all_graphs``) say."""
         index = cls()
-        entity_ids: dict[str, int] = {}
-        seen: set[tuple[int, str]] = set()
-        pending: list[tuple[str, int]] = []
-        for iri, label, _primary, kind, popularity in rows:
-            label = " ".join(label.split())
-            entity = entity_ids.get(iri)
-            if entity is None:
-                entity = entity_ids[iri] = len(index.iris)
-                index.iris.append(iri)
-                index.names.append(label)
-                index.kinds.append(kind)
-                index.popularity.append(popularity)
-            key = normalise(label)
-            if not key or (entity, key) in seen:
-                continue
-            seen.add((entity, key))
-            number = len(index.label_texts)
-            index.label_texts.append(label)
-            index.label_entities.append(entity)
-            pending.append((key, number))
-            for match in re.finditer(" ", key):
-                pending.append((key[match.end():], ~number))
-        pending.sort()
-        index._entity_ids = entity_ids
-        index.keys = [key for key, _ in pending]
-        index.key_labels = array("l", (number for _, number in pending))
-        kind_boost = {kind.key: kind.boost for kind in KINDS}
-        pairs = zip(index.popularity, index.kinds, strict=True)
-        index._scores = [math.log1p(popularity) + kind_boost.get(kind, 0.0) for popularity, kind in pairs]
+        index._add_parts(parts)
         return index
 
-    def search(self, text: str, *, types: Iterable[str] | None = None, limit: int = 10) -> list[Hit]:
+    def rows(self) -> Iterator[tuple[str, str, bool, str, int]]:
+        """(iri, label, is primary, kind, popularity) of every indexed label, as ``from_rows`` takes them."""
+        for entity, iri in enumerate(self.iris):
+            kind = self.kinds[entity]
+            if kind is None:
+                continue
+            texts: dict[str, bool] = {}  # a label two graphs give, once
+            for number in self._labels_of[entity]:
+                text = self.label_texts[number]
+                texts[text] = texts.get(text, False) or bool(self.label_primary[number])
+            for text, primary in texts.items():
+                yield iri, text, primary, kind, self.popularity[entity]
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    def for_reader(self, hidden: Iterable[str]) -> ReaderIndex:
+        """This index as a reader sees it from whom the graphs ``hidden`` (IRIs) are hidden."""
+        return ReaderIndex(self, frozenset(self._graph_ids[g] for g in hidden if g in self._graph_ids))
+
+    def search(self, text: str, *, types: Iterable[str] | None = None, limit: int = 10,
+               _reader: ReaderIndex | None = None) -> list[Hit]:
         """The best ``limit`` entities whose label or alias starts with ``text`` (or has a word that does)."""
         prefix = normalise(text)
         if not prefix or limit <= 0:
             return []
         wanted = set(types) if types else None
-        keys, key_labels, label_entities, scores = self.keys, self.key_labels, self.label_entities, self._scores
+        hidden = _reader.hidden if _reader else frozenset()
+        differs = _reader.differs if _reader else {}
+        label_entities, label_graphs = self.label_entities, self.label_graphs
+        kinds, scores, texts = self.kinds, self._scores, self.label_texts
         best: dict[int, tuple[tuple[int, float, int, str], int, int]] = {}
-        position = bisect_left(keys, prefix)
-        end = min(len(keys), position + MAX_CANDIDATES)
-        while position < end:
-            key = keys[position]
-            if not key.startswith(prefix):
-                break
-            number = key_labels[position]
-            position += 1
-            whole = number >= 0
-            if not whole:
-                number = ~number
-            entity = label_entities[number]
-            if wanted is not None and self.kinds[entity] not in wanted:
-                end = min(len(keys), end + 1)  # filtered-out keys do not use up the budget
-                continue
-            tier = (EXACT if key == prefix else PREFIX) if whole else WORD_PREFIX
-            label = self.label_texts[number]
-            rank = (tier, -scores[entity], len(label), label)
-            current = best.get(entity)
-            if current is None or rank < current[0]:
-                best[entity] = (rank, number, tier)
+        for keys, key_labels in ((self.keys, self.key_labels), (self.recent_keys, self.recent_key_labels)):
+            position = bisect_left(keys, prefix)
+            end = min(len(keys), position + MAX_CANDIDATES)
+            while position < end:
+                key = keys[position]
+                if not key.startswith(prefix):
+                    break
+                number = key_labels[position]
+                position += 1
+                whole = number >= 0
+                if not whole:
+                    number = ~number
+                entity = label_entities[number]
+                if entity < 0 or (hidden and label_graphs[number] in hidden):
+                    end = min(len(keys), end + 1)  # what is gone or hidden does not use up the budget
+                    continue
+                kind, score, _ = differs[entity] if entity in differs else (kinds[entity], scores[entity], 0)
+                if kind is None:  # bookkeeping (source records, problems…): counted against the budget, being rare
+                    continue
+                if wanted is not None and kind not in wanted:
+                    end = min(len(keys), end + 1)  # filtered-out keys do not use up the budget
+                    continue
+                tier = (EXACT if key == prefix else PREFIX) if whole else WORD_PREFIX
+                label = texts[number]
+                rank = (tier, -score, len(label), label)
+                current = best.get(entity)
+                if current is None or rank < current[0]:
+                    best[entity] = (rank, number, tier)
         ordered = sorted(best.items(), key=lambda item: item[1][0])[:limit]
-        return [
-            Hit(iri=self.iris[entity], label=self.names[entity], matched=self.label_texts[number],
-                kind=self.kinds[entity], tier=tier, popularity=self.popularity[entity])
-            for entity, (_, number, tier) in ordered
-        ]
+        hits = []
+        for entity, (_, number, tier) in ordered:
+            kind, _, popularity = self._facts(entity, hidden)
+            hits.append(Hit(iri=self.iris[entity], label=self._name(entity, hidden) or texts[number],
+                            matched=texts[number], kind=kind or "other", tier=tier, popularity=popularity))
+        return hits
 
-    def __contains__(self, iri: object) -> bool:
-        return iri in self._entity_ids
-
-    def entity(self, iri: str) -> tuple[str, str] | None:
+    def entity(self, iri: str, *, _hidden: frozenset[int] = frozenset()) -> tuple[str, str] | None:
         """(display label, kind) of an indexed entity; None when it is not indexed."""
         entity = self._entity_ids.get(iri)
-        return None if entity is None else (self.names[entity], self.kinds[entity])
+        if entity is None:
+            return None
+        name, kind = self._name(entity, _hidden), self._facts(entity, _hidden)[0]
+        return None if name is None or kind is None else (name, kind)
 
-    def labels(self, iri: str) -> list[str]:
+    def __contains__(self, iri: object) -> bool:
+        return isinstance(iri, str) and self.entity(iri) is not None
+
+    def labels(self, iri: str, *, _hidden: frozenset[int] = frozenset()) -> list[str]:
         """Every label and alias of an indexed entity (its display label first); [] when it is not indexed."""
+        if self.entity(iri, _hidden=_hidden) is None:
+            return []
+        texts = [self.label_texts[n] for n in self._labels_of[self._entity_ids[iri]]
+                 if self.label_graphs[n] not in _hidden]
+        return list(dict.fromkeys(texts))
+
+    def _name(self, entity: int, hidden: frozenset[int]) -> str | None:
+        if not hidden:
+            return self.names[entity] or None
+        return next((self.label_texts[n] for n in self._labels_of[entity] if self.label_graphs[n] not in hidden),
+                    None)
+
+    def _facts(self, entity: int, hidden: frozenset[int]) -> tuple[str | None, float, int]:
+        """(kind, ranking score, popularity) of an entity from the graphs a reader sees."""
+        if not hidden:
+            return self.kinds[entity], self._scores[entity], self.popularity[entity]
+        types = [t for graph, found in self._types[entity].items() if graph not in hidden for t in found]
+        kind = kind_of(types)
+        popularity = sum(n for graph, n in self._mentions[entity].items() if graph not in hidden)
+        return kind, _score(popularity, kind), popularity
+
+    # --- building ------------------------------------------------------------------------------------------------
+
+    def refreshed(self, store: Store, graphs: Iterable[str]) -> SearchIndex:
+        """A new index in which ``graphs`` (IRIs) say what the store says now; the other graphs are not read.
+
+        An entity first labelled by these graphs gets its types and mentions in every graph, read one entity at a
+        time; when that is many entities, or the index holds too many entries of graphs re-read since, the whole
+        index is rebuilt instead.
+        """
+        graphs = sorted(set(graphs))
+        new = self._copy()
+        for graph in graphs:
+            new._drop(graph)
+        parts = {graph: read_graph(store, graph) for graph in graphs}
+        known = len(new.iris)
+        new._add_parts(parts)
+        first_seen = range(known, len(new.iris))
+        if (len(first_seen) > MAX_NEW_ENTITIES_PER_REFRESH or new.dead_labels > len(new.label_texts) // 4
+                or len(new.recent_keys) > max(MAX_RECENT_KEYS, len(new.keys) // 10)):
+            return build_index(store)  # cheaper than many look-ups, and it sorts and compacts everything again
+        added: dict[int, set[int]] = {}
+        for entity in first_seen:
+            for graph in new._add_entity_elsewhere(store, entity, skip=set(graphs)):
+                added.setdefault(graph, set()).add(entity)
+        for graph, entities in added.items():
+            new._graph_entities[graph] = new._graph_entities.get(graph, set()) | entities
+        new._derive(first_seen)
+        return new
+
+    def _copy(self) -> SearchIndex:
+        """A copy whose containers can change without touching this index (a shared set or dict is replaced, never
+        changed, in the copy)."""
+        new = copy.copy(self)
+        new.iris, new._entity_ids = list(self.iris), dict(self._entity_ids)
+        new._types, new._mentions, new._labels_of = list(self._types), list(self._mentions), list(self._labels_of)
+        new.names, new.kinds, new.popularity, new._scores = (list(self.names), list(self.kinds),
+                                                             array("l", self.popularity), list(self._scores))
+        new.label_texts, new.label_entities = list(self.label_texts), array("l", self.label_entities)
+        new.label_graphs, new.label_primary = array("l", self.label_graphs), bytearray(self.label_primary)
+        new._graph_ids, new._graph_labels = dict(self._graph_ids), dict(self._graph_labels)
+        new._graph_entities = dict(self._graph_entities)
+        new.recent_keys, new.recent_key_labels = list(self.recent_keys), array("l", self.recent_key_labels)
+        return new
+
+    def _graph_id(self, graph: str) -> int:
+        if graph not in self._graph_ids:
+            self._graph_ids[graph] = len(self._graph_ids)
+        return self._graph_ids[graph]
+
+    def _entity(self, iri: str) -> int:
         entity = self._entity_ids.get(iri)
         if entity is None:
-            return []
-        if self._labels_of is None:  # reconciliation needs it; plain search never pays for it
-            labels_of: list[list[int]] = [[] for _ in self.iris]
-            for number, owner in enumerate(self.label_entities):
-                labels_of[owner].append(number)
-            self._labels_of = labels_of
-        return [self.label_texts[number] for number in self._labels_of[entity]]
+            entity = self._entity_ids[iri] = len(self.iris)
+            self.iris.append(iri)
+            self._types.append({})
+            self._mentions.append({})
+            self._labels_of.append(())
+            self.names.append("")
+            self.kinds.append(None)
+            self.popularity.append(0)
+            self._scores.append(0.0)
+        return entity
+
+    def _drop(self, graph_iri: str) -> None:
+        """Forget what ``graph_iri`` said: its label entries, types and mentions."""
+        graph = self._graph_ids.get(graph_iri)
+        if graph is None:
+            return
+        dead = set(self._graph_labels.pop(graph, ()))
+        touched = set(self._graph_entities.pop(graph, ()))
+        for number in dead:
+            touched.add(self.label_entities[number])
+            self.label_entities[number] = -1
+        self.dead_labels += len(dead)
+        for entity in touched:
+            self._types[entity] = {g: t for g, t in self._types[entity].items() if g != graph}
+            self._mentions[entity] = {g: n for g, n in self._mentions[entity].items() if g != graph}
+            self._labels_of[entity] = tuple(n for n in self._labels_of[entity] if n not in dead)
+        self._derive(touched)  # the entries' keys stay, pointing at entity -1, until the next full build
+
+    def _add_parts(self, parts: dict[str, GraphPart]) -> None:
+        """Adds what ``parts`` say (graph IRI -> part): labels first, then types and mentions of labelled entities."""
+        pending: list[tuple[str, int]] = []
+        touched: set[int] = set()
+        for graph_iri, part in parts.items():
+            graph = self._graph_id(graph_iri)
+            numbers = self._graph_labels[graph] = list(self._graph_labels.get(graph, ()))  # a copy shares the old
+            for iri, labels in _labels_by_entity(part.labels).items():
+                entity = self._entity(iri)
+                touched.add(entity)
+                for text, primary, key in labels:
+                    number = len(self.label_texts)
+                    self.label_texts.append(text)
+                    self.label_entities.append(entity)
+                    self.label_graphs.append(graph)
+                    self.label_primary.append(primary)
+                    self._labels_of[entity] = (*self._labels_of[entity], number)
+                    numbers.append(number)
+                    pending.append((key, number))
+                    pending.extend((key[m.end():], ~number) for m in re.finditer(" ", key))
+        for graph_iri, part in parts.items():
+            graph = self._graph_id(graph_iri)
+            types: dict[int, set[str]] = {}
+            for iri, cls in part.types:
+                if (entity := self._entity_ids.get(iri)) is not None:
+                    types.setdefault(entity, set()).add(cls)
+            for entity, found in types.items():
+                self._types[entity] = {**self._types[entity], graph: tuple(sorted(found))}
+            mentions = {self._entity_ids[iri]: n for iri, n in part.mentions.items() if iri in self._entity_ids}
+            for entity, count in mentions.items():
+                self._mentions[entity] = {**self._mentions[entity], graph: count}
+            self._graph_entities[graph] = self._graph_entities.get(graph, set()) | set(types) | set(mentions)
+            touched.update(types, mentions)
+        if pending:
+            if self.keys:  # a refresh: into the recent keys (sorted again whole: they are few)
+                pending.extend(zip(self.recent_keys, self.recent_key_labels, strict=True))
+            pending.sort()
+            keys, numbers = [key for key, _ in pending], array("l", (number for _, number in pending))
+            if self.keys:
+                self.recent_keys, self.recent_key_labels = keys, numbers
+            else:
+                self.keys, self.key_labels = keys, numbers
+        self._derive(touched)
+
+    def _add_entity_elsewhere(self, store: Store, entity: int, *, skip: set[str]) -> set[int]:
+        """Types and mentions of an entity new to the index in every graph but ``skip`` (those were just read);
+        returns the graphs that had some."""
+        subject = NamedNode(self.iris[entity])
+        types: dict[int, set[str]] = {}
+        for row in query(store, load_query(__file__, "search_entity_types"), entity=subject):
+            if row["graph"].value not in skip:
+                types.setdefault(self._graph_id(row["graph"].value), set()).add(row["type"].value)
+        mentions = {self._graph_id(row["graph"].value): int(row["mentions"].value)
+                    for row in query(store, load_query(__file__, "search_entity_mentions"), entity=subject)
+                    if row["graph"].value not in skip}
+        self._types[entity] = {**self._types[entity], **{g: tuple(sorted(t)) for g, t in types.items()}}
+        self._mentions[entity] = {**self._mentions[entity], **mentions}
+        return {*types, *mentions}
+
+    def _derive(self, entities: Iterable[int]) -> None:
+        """Name, kind, popularity and score of ``entities`` for a reader who sees every graph."""
+        for entity in entities:
+            numbers = tuple(sorted(self._labels_of[entity], key=lambda n: (not self.label_primary[n],
+                                                                           self.label_texts[n], self.label_graphs[n])))
+            self._labels_of[entity] = numbers
+            self.names[entity] = self.label_texts[numbers[0]] if numbers else ""
+            kind = kind_of(t for found in self._types[entity].values() for t in found)
+            self.kinds[entity] = kind
+            self.popularity[entity] = sum(self._mentions[entity].values())
+            self._scores[entity] = _score(self.popularity[entity], kind)
 
 
-def label_rows(store: Store) -> list[tuple[str, str, bool, str, int]]:
-    """(iri, label, is primary, kind, popularity) for every label of every indexed entity, from one SPARQL pass."""
-    types: dict[str, set[str]] = {}
-    labels: dict[str, dict[str, bool]] = {}
-    mentions: dict[str, int] = {}
-    for row in query(store, load_query(__file__, "search_labels")):
-        iri = row["entity"].value
-        if row["type"] is not None:
-            types.setdefault(iri, set()).add(row["type"].value)
-        by_text = labels.setdefault(iri, {})
-        text = row["label"].value
-        by_text[text] = by_text.get(text, False) or row["property"].value in _PRIMARY
-        if row["mentions"] is not None:
-            mentions[iri] = int(row["mentions"].value)
-    out = []
-    for iri, by_text in labels.items():
-        kind = kind_of(types.get(iri, ()))
-        if kind is None:
-            continue
-        # primary labels first, so an entity is named by its rdfs:label / prefLabel
-        for text, primary in sorted(by_text.items(), key=lambda item: (not item[1], item[0])):
-            out.append((iri, text, primary, kind, mentions.get(iri, 0)))
+class ReaderIndex:
+    """A ``SearchIndex`` as seen by a reader from whom some graphs are hidden (``SearchIndex.for_reader``)."""
+
+    def __init__(self, index: SearchIndex, hidden: frozenset[int]) -> None:
+        self.index, self.hidden = index, hidden
+        # Only entities that a hidden graph labels, types or mentions can rank or read differently for this reader.
+        concerned: set[int] = set()
+        for graph in hidden:
+            concerned.update(index._graph_entities.get(graph, ()))
+            concerned.update(index.label_entities[n] for n in index._graph_labels.get(graph, ()))
+        self.differs = {entity: index._facts(entity, hidden) for entity in concerned}
+
+    def search(self, text: str, *, types: Iterable[str] | None = None, limit: int = 10) -> list[Hit]:
+        return self.index.search(text, types=types, limit=limit, _reader=self)
+
+    def entity(self, iri: str) -> tuple[str, str] | None:
+        return self.index.entity(iri, _hidden=self.hidden)
+
+    def labels(self, iri: str) -> list[str]:
+        return self.index.labels(iri, _hidden=self.hidden)
+
+    def __contains__(self, iri: object) -> bool:
+        return isinstance(iri, str) and self.entity(iri) is not None
+
+
+def _score(popularity: int, kind: str | None) -> float:
+    return math.log1p(popularity) + (KIND_BY_KEY[kind].boost if kind else 0.0)
+
+
+def _labels_by_entity(labels: Iterable[tuple[str, str, bool]]) -> dict[str, list[tuple[str, bool, str]]]:
+    """Per entity, its labels once each (primary if any property says so) that normalise to something, primary first
+    then A-Z, and of labels that normalise alike the first: (label, primary, normalised)."""
+    by_text: dict[str, dict[str, bool]] = {}
+    for iri, label, primary in labels:
+        texts = by_text.setdefault(iri, {})
+        text = " ".join(label.split())
+        texts[text] = texts.get(text, False) or primary
+    out: dict[str, list[tuple[str, bool, str]]] = {}
+    for iri, texts in by_text.items():
+        keys: set[str] = set()
+        kept = out.setdefault(iri, [])
+        for text, primary in sorted(texts.items(), key=lambda item: (not item[1], item[0])):
+            key = normalise(text)
+            if key and key not in keys:
+                keys.add(key)
+                kept.append((text, primary, key))
     return out
 
 
+def read_all_graphs(store: Store) -> dict[str, GraphPart]:
+    """Every graph's part, from three passes over the store (labels, types of labelled entities, their mentions)."""
+    parts: dict[str, GraphPart] = {}
+    for row in query(store, load_query(__file__, "search_labels")):
+        part = parts.setdefault(row["graph"].value, GraphPart())
+        part.labels.append((row["entity"].value, row["label"].value, row["property"].value in PRIMARY_LABEL_PROPERTIES))
+    for row in query(store, load_query(__file__, "search_types")):
+        if row["type"].value in _INDEXED_CLASSES:
+            parts.setdefault(row["graph"].value, GraphPart()).types.append((row["entity"].value, row["type"].value))
+    for row in query(store, load_query(__file__, "search_mentions")):
+        parts.setdefault(row["graph"].value, GraphPart()).mentions[row["entity"].value] = int(row["mentions"].value)
+    return parts
+
+
+def read_graph(store: Store, graph: str) -> GraphPart:
+    """One graph's part (empty when the graph is gone): three queries over that graph only."""
+    part = GraphPart()
+    node = NamedNode(graph)
+    if not store.contains_named_graph(node):
+        return part
+    for row in query(store, load_query(__file__, "search_graph_labels"), graph=node):
+        part.labels.append((row["entity"].value, row["label"].value, row["property"].value in PRIMARY_LABEL_PROPERTIES))
+    for row in query(store, load_query(__file__, "search_graph_types"), graph=node):
+        if row["type"].value in _INDEXED_CLASSES:
+            part.types.append((row["entity"].value, row["type"].value))
+    for row in query(store, load_query(__file__, "search_graph_mentions"), graph=node):
+        part.mentions[row["entity"].value] = int(row["mentions"].value)
+    return part
+
+
 def build_index(store: Store) -> SearchIndex:
-    """The search index of everything in ``store`` now (rebuild after each write)."""
-    return SearchIndex.from_rows(label_rows(store))
+    """The search index of everything in ``store`` now (after a write, ``refreshed`` is cheaper)."""
+    return SearchIndex.from_parts(read_all_graphs(store))
 
 
-def search(index: SearchIndex, text: str, *, types: Iterable[str] | None = None, limit: int = 10) -> list[Hit]:
+def search(index: SearchIndex | ReaderIndex, text: str, *, types: Iterable[str] | None = None,
+           limit: int = 10) -> list[Hit]:
     """``index.search``, as a function: the best ``limit`` hits for ``text``, optionally of some kinds only."""
     return index.search(text, types=types, limit=limit)

@@ -27,7 +27,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kg.search import label_rows
+from kg.rq import load_query
+from kg.search import PRIMARY_LABEL_PROPERTIES, kind_of
+from kg.store import query
 
 PATTERNS_VERSION = "cm.graph_patterns.v4"
 PATTERN_FOLDER = Path(__file__).with_name("patterns")
@@ -50,7 +52,7 @@ def _tokens(label: str) -> list[str]:
 
 
 def patterns_from_rows(rows: Iterable[tuple[str, str, bool, str, int]]) -> list[dict]:
-    """Entity-ruler patterns (label, token pattern, id = IRI) from ``kg.search.label_rows`` rows."""
+    """Entity-ruler patterns (label, token pattern, id = IRI) from ``label_rows`` rows."""
     out: list[dict] = []
     seen: set[tuple[str, str]] = set()
     names: dict[str, str] = {}
@@ -100,6 +102,28 @@ def _with_variants(rows: Iterable[tuple[str, str, bool, str, int]]) -> Iterator[
             forms |= {re.sub(r" of the$", " of", form.removesuffix(f" {head}")) + f" {head}" for form in forms}
             for form in sorted(forms):  # "Democratic Republic of Congo"
                 yield iri, form, False, kind, popularity
+
+
+def label_rows(store) -> list[tuple[str, str, bool, str, int]]:
+    """(iri, label, is primary, kind, 0) for every label of every entity search indexes, an entity's labels together
+    with its primary ones first. The order of the rows decides which of two entities with one label a pattern
+    names (the relation model was trained on it), so it is the query's, not search's."""
+    types: dict[str, set[str]] = {}
+    labels: dict[str, dict[str, bool]] = {}
+    for row in query(store, load_query(__file__, "pattern_labels")):
+        iri = row["entity"].value
+        if row["type"] is not None:
+            types.setdefault(iri, set()).add(row["type"].value)
+        by_text = labels.setdefault(iri, {})
+        text = row["label"].value
+        by_text[text] = by_text.get(text, False) or row["property"].value in PRIMARY_LABEL_PROPERTIES
+    out = []
+    for iri, by_text in labels.items():
+        kind = kind_of(types.get(iri, ()))
+        if kind is not None:
+            out.extend((iri, text, primary, kind, 0)
+                       for text, primary in sorted(by_text.items(), key=lambda item: (not item[1], item[0])))
+    return out
 
 
 def graph_patterns(store) -> list[dict]:

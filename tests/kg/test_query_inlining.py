@@ -25,6 +25,9 @@ KG = Path(__file__).resolve().parents[2] / "kg"
     ("SELECT ?y { BIND (1 AS ?x) }", None),  # the query gives ?x a value of its own
     ("SELECT ?x { { SELECT ?x { ?x ?p ?o } } }", None),  # a nested SELECT: another scope
     ("SELECT ?x { VALUES ?x { <urn:a> } }", None),
+    ("SELECT * { ?x ?p ?o }", None),  # every variable, ?x too: its column would go
+    ("SELECT ?p (COUNT(*) AS ?n) { ?x ?p ?o } GROUP BY ?p",  # a star inside parentheses is not SELECT *
+     "SELECT ?p (COUNT(*) AS ?n) { <urn:v> ?p ?o } GROUP BY ?p"),
 ])
 def test_shapes(sparql: str, expected: str | None) -> None:
     assert inline_bindings(sparql, {"x": NamedNode("urn:v")}) == expected
