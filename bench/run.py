@@ -211,6 +211,66 @@ def entity_paths(samples: dict[str, list[str]], per_kind: dict[str, int]) -> lis
     return paths
 
 
+WRITE_PARTNER = "bench-partner"
+WRITE_FACILITIES = 50  # per upload: a partner's small sheet of sites
+WRITE_ROUNDS = 5
+
+
+def write_token(accounts_db: Path) -> str:
+    """A write token of a partner, in the accounts file critmin serve is started with."""
+    from kg.accounts import add_partner, create_token
+
+    add_partner(accounts_db, WRITE_PARTNER, name="Benchmark partner")
+    return create_token(accounts_db, WRITE_PARTNER, scopes="write", label="bench")[1]
+
+
+def _sites_turtle(round_number: int, countries: list[str]) -> tuple[str, str]:
+    """A partner's upload of ``WRITE_FACILITIES`` mines, and a label found only in it."""
+    marker = f"Benchwrite{round_number}x"
+    lines = ["@prefix cm: <https://w3id.org/critmin/ontology/> .",
+             "@prefix prov: <http://www.w3.org/ns/prov#> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    for n in range(WRITE_FACILITIES):
+        iri = f"<https://w3id.org/critmin/id/facility/{WRITE_PARTNER}/r{round_number}-{n}>"
+        row = f"<https://w3id.org/critmin/id/record/{WRITE_PARTNER}/r{round_number}-row-{n + 2}>"
+        lines.append(f'{iri} a cm:Facility , cm:Mine ; rdfs:label "{marker} Site {n}" ; '
+                     f"cm:facilityType <https://w3id.org/critmin/id/facility-type/mine> ; "
+                     f"cm:country <{countries[n % len(countries)]}> ; prov:wasDerivedFrom {row} .")
+        lines.append(f'{row} a cm:SourceRecord ; cm:sourceFile "sites.csv" ; cm:sourceRow {n + 2} .')
+    return "\n".join(lines) + "\n", f"{marker} Site"
+
+
+def timed_writes(base_url: str, token: str, countries: list[str], timeout_s: float) -> dict:
+    """A partner uploads a small graph ``WRITE_ROUNDS`` times (a new graph each time, Graph Store PUT), then
+    deletes them: each write's latency is what the service does before answering (validation, the write, the
+    indicators check, search refresh, summaries, a new snapshot). After each upload the partner's own search must
+    find the new sites: a write is only done when readers see it."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    latencies, deletes, found = [], [], 0
+    with httpx.Client(base_url=base_url, timeout=max(timeout_s, 600.0), headers=headers) as client:
+        graphs = []
+        for round_number in range(WRITE_ROUNDS):
+            body, label = _sites_turtle(round_number, countries)
+            graph = f"{GRAPH}partner/{WRITE_PARTNER}/sites-{round_number}"
+            started = time.perf_counter()
+            response = client.put("/store", params={"graph": graph}, content=body.encode(),
+                                  headers={"Content-Type": "text/turtle"})
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code not in (201, 204):
+                raise RuntimeError(f"the benchmark upload was refused: {response.status_code} {response.text[:500]}")
+            graphs.append(graph)
+            hits = client.get("/search/suggest", params={"q": label}).json()["result"]
+            found += sum(1 for hit in hits if hit["name"].startswith(label))
+        for graph in graphs:
+            started = time.perf_counter()
+            client.delete("/store", params={"graph": graph})
+            deletes.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": percentile(latencies, 50), "max_ms": max(latencies), "delete_p50_ms": percentile(deletes, 50),
+            "rounds": WRITE_ROUNDS, "triples_each": WRITE_FACILITIES * 9, "searchable_after_write": found}
+
+
 def timed_gets(base_url: str, requests: list[tuple[str, str]], timeout_s: float, max_s: float = 90.0) -> dict:
     """One client, one request at a time, for at most ``max_s`` (the order is shuffled, so a cut keeps the kinds'
     shares); p50/p95 overall and per kind; non-200 answers are errors."""
@@ -332,6 +392,7 @@ def measure_scale(scale: int, args: argparse.Namespace, servers: Servers, larges
         CRITMIN_ACCOUNTS_DB=str(work / "accounts.sqlite3"),
         CRITMIN_QUERY_WORKERS=str(args.query_workers),
     )
+    token = write_token(work / "accounts.sqlite3")
     progress(f"  critmin serve: starting (query_workers={args.query_workers})")
     server, startup_s = servers.start(
         "critmin",
@@ -358,6 +419,11 @@ def measure_scale(scale: int, args: argparse.Namespace, servers: Servers, larges
             f"    entity page p50 {out['entity_pages']['p50_ms']:.1f} / p95 {out['entity_pages']['p95_ms']:.1f} ms;"
             f" autocomplete p50 {out['autocomplete']['p50_ms']:.1f} / p95 {out['autocomplete']['p95_ms']:.1f} ms"
         )
+        progress(f"  critmin partner writes: {WRITE_ROUNDS} uploads of {WRITE_FACILITIES} sites, then deletes")
+        out["writes"] = timed_writes(server.base_url, token, samples["country"], timeout_s)
+        progress(f"    write p50 {out['writes']['p50_ms']:.0f} ms, max {out['writes']['max_ms']:.0f} ms; "
+                 f"searchable {out['writes']['searchable_after_write']} of "
+                 f"{min(WRITE_FACILITIES, 8) * WRITE_ROUNDS} suggested")
         if largest and args.soak_s > 0:
             progress(f"  critmin sustained load: {args.clients} clients for {args.soak_s} s, memory sampled")
             soak_start = memory.rss_mib()
@@ -595,6 +661,12 @@ def measures_for(scale_result: dict, largest: bool) -> dict[str, dict]:
         met=ep["p95_ms"] <= 100,
         note=f"{ep['errors']} errors of {ep['requests']}",
     )
+    if "writes" in scale_result:
+        w = scale_result["writes"]
+        m["partner_write_p50"] = measure(
+            w["p50_ms"], "ms", None, "",
+            note=f"Graph Store PUT of {w['triples_each']} triples, answered once readers see it "
+                 f"(max {w['max_ms']:,.0f} ms; DELETE p50 {w['delete_p50_ms']:,.0f} ms)")
     m["autocomplete_p50"] = measure(ac["p50_ms"], "ms", None, "")
     m["autocomplete_p95"] = measure(
         ac["p95_ms"],
