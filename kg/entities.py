@@ -3,8 +3,10 @@
 ``describe_entity`` gathers the statements about an IRI from every named graph, with where each came from (graph,
 catalog title, licence, load time, source record, confidence), the statements of its ``owl:sameAs`` partners, a page
 of inbound links, and extras for facilities, commodities, countries and criticality lists, with the materialised
-indicators concerning a commodity or country (``kg.entity_indicators``). ``entity_quads`` gives the same entity as
-RDF. Every query is a ``.rq`` file beside this module and is bounded by a LIMIT.
+indicators concerning a commodity or country (``kg.entity_indicators``). What a country or commodity page would count
+over tens of thousands of facilities, observations and links comes from its hub summary when that is current
+(``kg.hub_facts``), else from the live queries. ``entity_quads`` gives the same entity as RDF. Every query is a
+``.rq`` file beside this module and is bounded by a LIMIT.
 
 >>> from pyoxigraph import Store
 >>> describe_entity(Store(), "https://w3id.org/critmin/id/country/XXX") is None
@@ -18,8 +20,9 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
-from kg import iris
+from kg import hub_facts, iris
 from kg.entity_indicators import EntityIndicators, commodity_indicators, country_indicators, indicator_quads
+from kg.hub_facts import HubSummary
 from kg.rq import load_query
 from kg.store import query
 
@@ -28,6 +31,7 @@ SKOS = iris.PREFIXES["skos"]
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS + "prefLabel", iris.PREFIXES["dct"] + "title")
 DESCRIPTION_PROPERTIES = (SKOS + "definition", iris.PREFIXES["rdfs"] + "comment", iris.PREFIXES["dct"] + "description")
 RDF_TYPE = iris.PREFIXES["rdf"] + "type"
+LABEL_LOOKUP = (NamedNode(RDFS_LABEL), NamedNode(SKOS + "prefLabel"))
 INBOUND_CAP = 10_000  # the inbound query's LIMIT: pages past it are empty, the total stays exact
 # Identifier properties -> (name shown, URL template for the value or None)
 IDENTIFIERS: dict[str, tuple[str, str | None]] = {
@@ -43,6 +47,9 @@ IDENTIFIERS: dict[str, tuple[str, str | None]] = {
 # A statement-level confidence: property -> the property holding the source's confidence in that statement.
 STATEMENT_CONFIDENCE = {iris.ONTOLOGY + "country": iris.ONTOLOGY + "countryConfidence"}
 KINDS = ("facility", "commodity", "country", "list")
+# The LIMITs of commodity_production.rq, commodity_facilities_by_stage.rq, country_facilities.rq and
+# entity_extracted_statements.rq, which a page built from a hub summary keeps too.
+PRODUCTION_LIMIT, STAGE_LIMIT, FACILITY_LIMIT, STATEMENT_LIMIT = 3000, 50, 100, 200
 
 
 @dataclass
@@ -223,11 +230,14 @@ class MentionedIn:
     statements: list[Evidence] = field(default_factory=list)
 
 
-def mentioned_in(store: Store, subject: NamedNode) -> list[MentionedIn]:
-    """The documents mentioning ``subject`` (at most 50) and the statements about it (at most 200), by document."""
+def mentioned_in(store: Store, subject: NamedNode, summary: HubSummary | None = None) -> list[MentionedIn]:
+    """The documents mentioning ``subject`` (at most 50) and the statements about it (at most 200), by document; a
+    hub's statements from its summary (``kg.hub_facts``), as thousands may be about it."""
     documents = {r["doc"].value: MentionedIn(Term(r["doc"].value, _str(r["docLabel"])))
                  for r in query(store, _rq("entity_mentioned_in"), subject=subject) if isinstance(r["doc"], NamedNode)}
-    for r in query(store, _rq("entity_extracted_statements"), subject=subject):
+    statements = (hub_facts.statement_rows(store, subject, summary, STATEMENT_LIMIT) if summary is not None
+                  else query(store, _rq("entity_extracted_statements"), subject=subject))
+    for r in statements:
         doc = _str(r["doc"]) or ""
         entry = documents.setdefault(doc, MentionedIn(Term(doc, None)))
         status = _str(r["status"])
@@ -348,19 +358,28 @@ def _statements(store: Store, subject: NamedNode, sources: dict[str, Source], gr
 
 
 def _label(store: Store, iri: str) -> str | None:
-    row = next(iter(query(store, _rq("entity_label"), subject=NamedNode(iri))), None)
-    return row["label"].value if row is not None else None
+    """One label of ``iri``: rdfs:label, else skos:prefLabel. Read by pattern, not by a query: a page labels
+    its 50 inbound links, and parsing a query for each cost more than the look-up (bench/profile_entities.py)."""
+    node = NamedNode(iri)
+    for prop in LABEL_LOOKUP:
+        quad = next(iter(store.quads_for_pattern(node, prop, None, None)), None)
+        if quad is not None:
+            return quad.object.value
+    return None
 
 
-def _inbound(store: Store, subject: NamedNode, *, page: int, page_size: int) -> InboundPage:
-    pairs = sorted(
-        {(r["p"].value, r["s"].value) for r in query(store, _rq("entity_inbound"), subject=subject)
-         if isinstance(r["s"], NamedNode)}
-    )
-    total = len(pairs)
-    if total >= INBOUND_CAP:  # more than the query fetches: count them all
-        total = _count(query(store, _rq("entity_inbound_count"), subject=subject), "total")
+def _inbound(store: Store, subject: NamedNode, *, page: int, page_size: int,
+             summary: HubSummary | None = None) -> InboundPage:
     start = (page - 1) * page_size
+    if summary is not None:  # a hub: its summary has the total and the first links, the live query the rest
+        total, first = hub_facts.inbound_pairs(store, subject, summary)
+        complete = summary.inbound_total <= len(summary.inbound_first)
+        pairs = first if complete or start + page_size <= len(summary.inbound_first) else _inbound_pairs(store, subject)
+    else:
+        pairs = _inbound_pairs(store, subject)
+        total = len(pairs)
+        if total >= INBOUND_CAP:  # more than the query fetches: count them all
+            total = _count(query(store, _rq("entity_inbound_count"), subject=subject), "total")
     property_labels: dict[str, str | None] = {}
     links = []
     for p, s in pairs[start:start + page_size]:
@@ -368,6 +387,12 @@ def _inbound(store: Store, subject: NamedNode, *, page: int, page_size: int) -> 
             property_labels[p] = _label(store, p)
         links.append(InboundLink(Term(s, _label(store, s)), Term(p, property_labels[p])))
     return InboundPage(links=links, total=total, page=page, page_size=page_size)
+
+
+def _inbound_pairs(store: Store, subject: NamedNode) -> list[tuple[str, str]]:
+    """Up to ``INBOUND_CAP`` (property, subject) pairs pointing at ``subject``, sorted."""
+    return sorted({(r["p"].value, r["s"].value) for r in query(store, _rq("entity_inbound"), subject=subject)
+                   if isinstance(r["s"], NamedNode)})
 
 
 def describe_entity(store: Store, iri: str, *, inbound_page: int = 1, page_size: int = 50) -> EntityDescription | None:
@@ -401,19 +426,21 @@ def describe_entity(store: Store, iri: str, *, inbound_page: int = 1, page_size:
     properties = sorted(groups.values(), key=lambda g: (g.property.iri not in shown_first,
                                                         (g.property.label or g.property.iri).lower()))
     kind = kind_of(iri)
+    hub = kind in ("commodity", "country") or iri.startswith(iris.ID + "place/")
+    summary = hub_facts.summary_of(store, subject) if hub else None
     described = EntityDescription(
         iri=iri, kind=kind, label=label, labels=labels, types=types, description=description,
         identifiers=identifiers, properties=properties,
-        inbound=_inbound(store, subject, page=max(1, inbound_page), page_size=page_size),
-        same_as=same_as, graphs=graphs, mentioned_in=mentioned_in(store, subject),
+        inbound=_inbound(store, subject, page=max(1, inbound_page), page_size=page_size, summary=summary),
+        same_as=same_as, graphs=graphs, mentioned_in=mentioned_in(store, subject, summary),
     )
     if kind == "facility":
         described.location = facility_location(store, subject)
     elif kind == "commodity":
-        described.commodity = commodity_facts(store, subject)
+        described.commodity = commodity_facts(store, subject, summary)
         described.indicators = commodity_indicators(store, subject, label)
     elif kind == "country" or iri.startswith(iris.ID + "place/"):
-        described.country = country_facts(store, subject)
+        described.country = country_facts(store, subject, summary)
         described.indicators = country_indicators(store, subject)
     elif kind == "list":
         described.criticality_list = list_facts(store, subject)
@@ -458,11 +485,18 @@ def _series(rows: list[Any], key: str, key_label: str) -> tuple[list[str], list[
     return sorted(years), list(series.values())
 
 
-def commodity_facts(store: Store, subject: NamedNode) -> CommodityFacts:
-    """Producers by place over the years, facilities by stage, and the lists including the commodity."""
-    years, producers = _series(list(query(store, _rq("commodity_production"), subject=subject)), "area", "areaLabel")
-    by_stage = [StageCount(Term(r["stage"].value, _str(r["stageLabel"])), int(r["count"].value))
-                for r in query(store, _rq("commodity_facilities_by_stage"), subject=subject)]
+def commodity_facts(store: Store, subject: NamedNode, summary: HubSummary | None = None) -> CommodityFacts:
+    """Producers by place over the years, facilities by stage, and the lists including the commodity; from the
+    commodity's summary (``kg.hub_facts``) when there is a current one."""
+    if summary is not None:
+        rows = hub_facts.production_rows(store, subject, summary, PRODUCTION_LIMIT)
+        by_stage = [StageCount(Term(e.stage, _str(e.label)), e.count)
+                    for e in hub_facts.commodity_stages(store, subject, summary)][:STAGE_LIMIT]
+    else:
+        rows = list(query(store, _rq("commodity_production"), subject=subject))
+        by_stage = [StageCount(Term(r["stage"].value, _str(r["stageLabel"])), int(r["count"].value))
+                    for r in query(store, _rq("commodity_facilities_by_stage"), subject=subject)]
+    years, producers = _series(rows, "area", "areaLabel")
     lists = [
         ListInclusion(Term(r["list"].value, _str(r["listLabel"])), _str(r["year"]), _str(r["jurisdictionLabel"]),
                       Term(r["via"].value, _str(r["viaLabel"])) if r["via"] else None)
@@ -471,8 +505,9 @@ def commodity_facts(store: Store, subject: NamedNode) -> CommodityFacts:
     return CommodityFacts(years=years, producers=producers, facilities_by_stage=by_stage, lists=lists)
 
 
-def country_facts(store: Store, subject: NamedNode) -> CountryFacts:
-    """What a place produces (by commodity), its facilities (count and the first 100) and the lists it publishes."""
+def country_facts(store: Store, subject: NamedNode, summary: HubSummary | None = None) -> CountryFacts:
+    """What a place produces (by commodity), its facilities (count and the first 100) and the lists it publishes;
+    the facilities from the place's summary (``kg.hub_facts``) when there is a current one."""
     by_commodity: dict[str, list[Any]] = {}
     for r in query(store, _rq("country_production"), subject=subject):
         by_commodity.setdefault(r["commodity"].value, []).append(r)
@@ -480,15 +515,19 @@ def country_facts(store: Store, subject: NamedNode) -> CountryFacts:
     for rows in by_commodity.values():
         years, series = _series(rows, "commodity", "commodityLabel")
         production.append(CountryProduction(series[0].area, years, series))
-    count = _count(query(store, _rq("country_facility_count"), subject=subject), "count")
-    rows = list(query(store, _rq("country_facilities"), subject=subject))
+    if summary is not None and summary.facility_count is not None:
+        count, entries = hub_facts.country_facilities(store, subject, summary, FACILITY_LIMIT)
+        facilities = [Term(e.facility, _str(e.label)) for e in entries]
+        types = {e.facility: e.type_label.value for e in entries if e.type_label is not None}
+    else:
+        count = _count(query(store, _rq("country_facility_count"), subject=subject), "count")
+        rows = list(query(store, _rq("country_facilities"), subject=subject))
+        facilities = [Term(r["facility"].value, _str(r["label"])) for r in rows]
+        types = {r["facility"].value: r["typeLabel"].value for r in rows if r["typeLabel"]}
     lists = [ListInclusion(Term(r["list"].value, _str(r["listLabel"])), _str(r["year"]), None)
              for r in query(store, _rq("country_lists"), subject=subject)]
     return CountryFacts(
-        production=production, facility_count=count,
-        facilities=[Term(r["facility"].value, _str(r["label"])) for r in rows],
-        facility_types={r["facility"].value: r["typeLabel"].value for r in rows if r["typeLabel"]},
-        lists=lists,
+        production=production, facility_count=count, facilities=facilities, facility_types=types, lists=lists,
     )
 
 

@@ -287,6 +287,8 @@ CATALOG_GRAPH = graph("catalog")
 # Indicators computed from the other graphs (kg/analytics/materialise.py); rebuilt whole on every recomputation.
 ANALYTICS_GRAPH_NAME = "analytics"
 ANALYTICS_GRAPH = graph(ANALYTICS_GRAPH_NAME)
+SUMMARIES_GRAPH_NAME = "summaries"  # hub summaries behind the country and commodity pages (kg/hub_summaries.py)
+SUMMARIES_GRAPH = graph(SUMMARIES_GRAPH_NAME)
 ONTOLOGY_GRAPH = graph("ontology")
 STAGING_GRAPH_PREFIX = GRAPH + "staging/"
 # A staging graph whose name ends so marks a graph being loaded for the first time as incomplete until it commits.

@@ -118,13 +118,15 @@ _PARTNER_GRAPHS = tuple(iris.GRAPH + kind for kind in ("partner/", "partner-cata
 
 
 def is_hub_graph(graph: str) -> bool:
-    """A graph of the hub's own sources: not a partner's (which may be private), not staging, not the analytics.
+    """A graph of the hub's own sources: not a partner's (which may be private), not staging, not the analytics nor
+    the hub summaries (both derived).
 
     >>> is_hub_graph(iris.GRAPH + "partner-sites"), is_hub_graph(iris.GRAPH + "partner/bgs/sites")
     (True, False)
     """
     return (graph.startswith(iris.GRAPH) and not graph.startswith(_PARTNER_GRAPHS)
-            and not graph.startswith(iris.STAGING_GRAPH_PREFIX) and graph != iris.ANALYTICS_GRAPH.value)
+            and not graph.startswith(iris.STAGING_GRAPH_PREFIX)
+            and graph not in (iris.ANALYTICS_GRAPH.value, iris.SUMMARIES_GRAPH.value))
 
 
 def concentrations(

@@ -26,6 +26,7 @@ from pyoxigraph import Store
 from kg import iris
 from kg.analytics.graph_versions import GraphVersion, catalog_versions, holds_inputs, version_of
 from kg.analytics.materialise import AnalyticsReport, materialise
+from kg.hub_summaries import SummariesReport, materialise_summaries, summaries_status
 from kg.rq import load_query
 from kg.store import query
 
@@ -135,12 +136,20 @@ def analytics_status(store: Store) -> Status:
 
 
 def recompute_if_stale(store: Store, *, progress: Callable[[str, int], None] | None = None
-                       ) -> AnalyticsReport | None:
-    """Recompute the indicators when a hub graph they read (or could read) changed; None when they were current."""
+                       ) -> AnalyticsReport | SummariesReport | None:
+    """Recompute the indicators (and the hub summaries after them) when a hub graph they read (or could read)
+    changed; else the hub summaries alone when a graph they count changed (any hub graph: any may link to a hub);
+    None when both were current."""
     with _recompute_lock:
         status = analytics_status(store)
         if status.fresh:
-            return None
+            summaries = summaries_status(store)
+            if summaries.fresh:
+                return None
+            done = materialise_summaries(store)
+            log.info("hub summaries were stale (%s); recomputed in %.2f s", ", ".join(summaries.changed),
+                     done.seconds)
+            return done
         report = materialise(store, progress=progress)
     log.info("indicators were stale (%s); recomputed in %.2f s (check %.1f ms)", "; ".join(status.differences),
              report.seconds, status.seconds * 1000)

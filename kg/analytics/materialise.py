@@ -25,6 +25,7 @@ from kg.analytics import list_overlap as lists
 from kg.analytics.concentration import is_hub_graph
 from kg.analytics.graph_versions import GraphVersion, catalog_versions, holds_inputs, version_of
 from kg.catalog import SOFTWARE, GraphDescription
+from kg.hub_summaries import SummariesReport, materialise_summaries
 from kg.loading import replace_graph
 from kg.rq import load_query
 from kg.store import query
@@ -60,6 +61,7 @@ class AnalyticsReport:
     input_graphs: list[str]
     seconds: float
     run: str
+    summaries: SummariesReport | None = None  # the hub summaries recomputed after the indicators
 
 
 def method_iri(kind: str) -> NamedNode:
@@ -209,7 +211,8 @@ def version_triples(run: NamedNode, version: GraphVersion) -> list[Triple]:
 
 
 def materialise(store: Store, *, progress: Callable[[str, int], None] | None = None) -> AnalyticsReport:
-    """Recompute every indicator from the hub's graphs and replace ``cmg:analytics`` with them."""
+    """Recompute every indicator from the hub's graphs and replace ``cmg:analytics`` with them; then the hub
+    summaries (``kg.hub_summaries``), which count the indicators' links to countries and commodities too."""
     clock = time.perf_counter()
     started = datetime.now(UTC)
     run = iris.analytics_run(started.strftime("%Y%m%dT%H%M%S%fZ"))
@@ -264,5 +267,8 @@ def materialise(store: Store, *, progress: Callable[[str, int], None] | None = N
         license_url=None, citation="critmin indicators, derived from the graphs they cite",
         rights="Derived from the source graphs named by prov:used; their terms apply."),
         triples, records_read=count, started=started)
+    summaries = materialise_summaries(store)
+    if progress:
+        progress("hub summaries", summaries.hubs)
     return AnalyticsReport(len(concentrations), len(reliance), len(overlaps), report.triples, sorted(graphs),
-                           time.perf_counter() - clock, run.value)
+                           time.perf_counter() - clock, run.value, summaries)
