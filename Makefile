@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run load serve test lint clean browser bench bench-quick train-relations
+.PHONY: install run load serve test test-remote lint clean browser bench bench-quick train-relations
 
 install: $(VENV)/.installed node_modules/.package-lock.json
 
@@ -69,6 +69,16 @@ lint: install
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory test-remote
+
+# The app tests that exercise the store's seams (SPARQL, views and visibility, writes, pages, dumps, search,
+# uploads), again over a remote store: each app is served by a real `oxigraph serve` on loopback
+# (docs/remote-store.md, "The remote test pass"). About 9 minutes on 2 shared cores.
+REMOTE_TESTS := $(addprefix tests/api/,test_remote_backend.py test_sparql_protocol.py test_visibility.py \
+  test_store_gsp.py test_sparql_update.py test_document_upload.py test_review.py test_entities.py \
+  test_void_dumps.py test_search.py test_home.py)
+test-remote: install
+	CRITMIN_TEST_STORE_BACKEND=remote $(BIN)/pytest -q $(REMOTE_TESTS)
 
 clean:
 	rm -rf $(VENV) var *.egg-info

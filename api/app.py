@@ -1,7 +1,12 @@
-"""The FastAPI application: opens the store in its lifespan and serves SPARQL and the home page."""
+"""The FastAPI application: opens the store in its lifespan and serves SPARQL and the home page.
+
+The store is the setting ``store_backend``'s: the embedded one, read by query worker processes over snapshots, or a
+remote SPARQL server, read by ``RemoteQueryRunner`` directly (no snapshots: the server is the source of truth).
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,9 +16,10 @@ from fastapi import FastAPI
 from kg.analytics.freshness import recompute_if_stale
 from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
+from kg.remote_query_runner import RemoteQueryRunner
 from kg.search import build_index
 from kg.settings import Settings
-from kg.store import Snapshots, open_store
+from kg.store import Snapshots, open_configured_store
 from kg.views import Views
 
 
@@ -24,9 +30,10 @@ def publish_snapshot(app: FastAPI) -> None:
     a partner's graph never counts), so that readers see data and indicators change together.
     """
     recompute_if_stale(app.state.store)
-    runner: QueryRunner = app.state.query_runner
-    runner.snapshot = app.state.snapshots.create(app.state.store)
-    app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
+    runner: QueryRunner | RemoteQueryRunner = app.state.query_runner
+    if isinstance(runner, QueryRunner):  # a remote store has no snapshots: its readers see it live
+        runner.snapshot = app.state.snapshots.create(app.state.store)
+        app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
     app.state.search_index = build_index(app.state.store)  # search sees the write too
     views: Views = app.state.views
     views.advance()  # restricted views are rebuilt from the new state on their next request
@@ -41,26 +48,37 @@ def _release_unused(snapshots: Snapshots, views: Views, in_use: set[Path]) -> No
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(settings.store)
+        store = open_configured_store(settings)
         recompute_if_stale(store)  # a store loaded by an older critmin, or changed while we were down
         snapshots = Snapshots(settings.store)
         snapshots.clear()  # checkpoints of an earlier run are stale
-        runner = QueryRunner(
-            snapshot=snapshots.create(store),
-            workers=settings.query_workers,
-            timeout_ms=settings.query_timeout_ms,
-            max_result_bytes=settings.query_max_result_bytes,
-        )
         views = Views(settings.store)
         views.clear()  # views of an earlier run are stale too
-        runner.on_snapshot_released = lambda in_use: _release_unused(snapshots, views, in_use)
+        runner: QueryRunner | RemoteQueryRunner
+        if settings.store_backend == "remote":
+            settings.store.parent.mkdir(parents=True, exist_ok=True)  # the local caches (dumps) live beside it
+            runner = RemoteQueryRunner(query_url=settings.remote_query_url, timeout_ms=settings.query_timeout_ms,
+                                       max_result_bytes=settings.query_max_result_bytes)
+        else:
+            runner = QueryRunner(
+                snapshot=snapshots.create(store),
+                workers=settings.query_workers,
+                timeout_ms=settings.query_timeout_ms,
+                max_result_bytes=settings.query_max_result_bytes,
+            )
+            runner.on_snapshot_released = lambda in_use: _release_unused(snapshots, views, in_use)
         app.state.store, app.state.snapshots, app.state.query_runner = store, snapshots, runner
         app.state.views = views
+        app.state.run_id = time.strftime("%Y%m%d%H%M%S")  # names this run's remote dump caches apart from older runs'
         app.state.search_index = build_index(store)
         try:
             yield
         finally:
-            runner.close()
+            if isinstance(runner, RemoteQueryRunner):
+                await runner.aclose()
+                store.close()
+            else:
+                runner.close()
             snapshots.clear()
             views.clear()
             app.state.store = None

@@ -6,7 +6,8 @@
 
 Every read route takes ``ViewDep`` and reads ``view.store``, ``view.search_index()`` and ``view.snapshot`` (for
 SPARQL), never ``app.state.store`` directly: that is how a caller sees only the graphs it may read
-(``kg/views.py``). Writes still go to ``StoreDep``, the main store.
+(``kg/views.py``). Writes still go to ``StoreDep``, the main store. With ``store_backend = remote`` the runner is a
+``RemoteQueryRunner`` and the store a ``RemoteStore``; the routes do not tell the difference.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from pyoxigraph import Store
 
 from api.auth import CallerDep
 from kg import graph_access
 from kg.accounts import AccountError
 from kg.query_runner import QueryRunner
+from kg.remote_query_runner import RemoteQueryRunner
 from kg.settings import Settings
-from kg.store import graph_names
+from kg.store import GraphStore, graph_names
 from kg.views import View, Views, main_view
 
 
@@ -31,11 +32,11 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_query_runner(request: Request) -> QueryRunner:
+def get_query_runner(request: Request) -> QueryRunner | RemoteQueryRunner:
     return request.app.state.query_runner
 
 
-def get_store(request: Request) -> Store:
+def get_store(request: Request) -> GraphStore:
     return request.app.state.store
 
 
@@ -57,8 +58,10 @@ def current_view(request: Request, caller: CallerDep) -> Iterator[View]:
             raise HTTPException(503, "who may read what cannot be checked right now: the accounts database is "
                                      "unavailable") from error
     if not hidden:
-        yield main_view(state.store, snapshot=Path(state.query_runner.snapshot), index=state.search_index,
-                        store_path=Path(settings.store))
+        snapshot = state.query_runner.snapshot
+        # over a remote store there is no snapshot: the dumps of the main view are cached per generation of this run
+        dump_key = Path(snapshot).name if snapshot is not None else f"{state.run_id}-{views.generation:08d}"
+        yield main_view(state.store, dump_key=dump_key, index=state.search_index, store_path=Path(settings.store))
         return
     view = views.acquire(state.store, hidden)
     try:
@@ -69,6 +72,6 @@ def current_view(request: Request, caller: CallerDep) -> Iterator[View]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-RunnerDep = Annotated[QueryRunner, Depends(get_query_runner)]
-StoreDep = Annotated[Store, Depends(get_store)]
+RunnerDep = Annotated[QueryRunner | RemoteQueryRunner, Depends(get_query_runner)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
 ViewDep = Annotated[View, Depends(current_view)]

@@ -10,9 +10,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kg.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the commands import what they need when they run, to start quickly
+    from kg.query_runner import QueryRequest, QueryResult
+    from kg.store import GraphStore
 
 OUTPUT_MEDIA_TYPES = {"table": "application/sparql-results+json", "json": "application/sparql-results+json",
                       "csv": "text/csv"}
@@ -24,6 +28,20 @@ def _settings(args: argparse.Namespace) -> Settings:
                          accounts_db=getattr(args, "accounts_db", None))
 
 
+def _target(settings: Settings) -> str:
+    """Where the store is, for messages: its folder, or the remote server's query URL."""
+    return settings.remote_query_url if settings.store_backend == "remote" else str(settings.store)
+
+
+def _open_for_reading(settings: Settings) -> GraphStore:
+    """The store to read: the embedded one read-only (a server may hold it), or the remote server."""
+    from kg.store import open_remote_store, open_store_read_only
+
+    if settings.store_backend == "remote":
+        return open_remote_store(settings)
+    return open_store_read_only(settings.store)
+
+
 def _fail(message: str) -> int:
     print(f"critmin: error: {message}", file=sys.stderr)
     return 2
@@ -31,10 +49,10 @@ def _fail(message: str) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     from kg.loading import LoadReport, load_bundled, load_rdf_files
-    from kg.store import open_store
+    from kg.store import open_configured_store
 
     settings = _settings(args)
-    store = open_store(settings.store)
+    store = open_configured_store(settings)
     clock = time.perf_counter()
 
     step_clock = [time.perf_counter()]
@@ -56,7 +74,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             more = len(report.problems) - args.show_problems
             print(f"      … and {more} more (`critmin feed status {name}` lists all)")
 
-    print(f"Loading into {settings.store}", flush=True)
+    print(f"Loading into {_target(settings)}", flush=True)
     if args.files:
         name = args.graph or _graph_name_from(args.files[0])
         reports = [load_rdf_files(store, args.files, graph_name=name, title=args.title or name,
@@ -72,6 +90,8 @@ def cmd_load(args: argparse.Namespace) -> int:
           f"({triples / seconds:,.0f} triples/s); {rejected} row(s) with problems.")
     _refresh_analytics(store)  # indicators follow their sources: a load may change their inputs
     store.flush()
+    if settings.store_backend == "remote":
+        return 0  # a server compacts its own storage
     clock = time.perf_counter()
     # compacted once here rather than in the background while serving: at 10M triples the store answered the
     # benchmark's mix at 1.8 queries/s before and 5.3 after (bench/run.py)
@@ -109,10 +129,10 @@ def _refresh_analytics(store: object, *, out: TextIO | None = None) -> None:
 
 
 def cmd_analytics(args: argparse.Namespace) -> int:
-    from kg.store import open_store
+    from kg.store import open_configured_store
 
     settings = _settings(args)
-    store = open_store(settings.store)
+    store = open_configured_store(settings)
     _recompute_analytics(store)
     store.flush()
     return 0
@@ -133,20 +153,35 @@ def cmd_query(args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     elif text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8")
-    if not (settings.store / "CURRENT").exists():
-        return _fail(f"no store at {settings.store}: run `critmin load` first")
     media_type = OUTPUT_MEDIA_TYPES[args.format]
-    runner = QueryRunner(snapshot=settings.store, workers=1, timeout_ms=settings.query_timeout_ms,
-                         max_result_bytes=settings.query_max_result_bytes)
-    try:
-        result = asyncio.run(runner.execute(QueryRequest(text, results_format=media_type, graph_format="text/turtle")))
-    finally:
-        runner.close()
+    request = QueryRequest(text, results_format=media_type, graph_format="text/turtle")
+    if settings.store_backend == "remote":
+        result = asyncio.run(_remote_query(settings, request))
+    else:
+        if not (settings.store / "CURRENT").exists():
+            return _fail(f"no store at {settings.store}: run `critmin load` first")
+        runner = QueryRunner(snapshot=settings.store, workers=1, timeout_ms=settings.query_timeout_ms,
+                             max_result_bytes=settings.query_max_result_bytes)
+        try:
+            result = asyncio.run(runner.execute(request))
+        finally:
+            runner.close()
     if args.format == "table" and result.kind != "graph":
         print(_as_table(json.loads(result.body)))
     else:
         sys.stdout.write(result.body.decode("utf-8"))
     return 0
+
+
+async def _remote_query(settings: Settings, request: QueryRequest) -> QueryResult:
+    from kg.remote_query_runner import RemoteQueryRunner
+
+    runner = RemoteQueryRunner(query_url=settings.remote_query_url, timeout_ms=settings.query_timeout_ms,
+                               max_result_bytes=settings.query_max_result_bytes)
+    try:
+        return await runner.execute(request)
+    finally:
+        await runner.aclose()
 
 
 def _as_table(results: dict) -> str:
@@ -171,17 +206,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     settings = _settings(args)
-    print(f"critmin serving {settings.store} on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)")
+    print(f"critmin serving {_target(settings)} on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from kg.catalog import list_catalog
-    from kg.store import open_store_read_only
 
     settings = _settings(args)
-    store = open_store_read_only(settings.store)
+    store = _open_for_reading(settings)
     entries = list_catalog(store)
     if args.format == "json":
         print(json.dumps([entry.__dict__ for entry in entries], indent=2))
@@ -198,7 +232,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         else:
             print(f"{e.graph:<58} {e.triples:>9,} {e.records:>8,} {e.rejected:>8,}  {(e.modified or '')[:19]}")
     if not writer:
-        print(f"{len(entries)} graphs, {sum(e.triples for e in entries):,} triples in all; store: {settings.store}, "
+        print(f"{len(entries)} graphs, {sum(e.triples for e in entries):,} triples in all; store: {_target(settings)}, "
               f"{len(store):,} quads including the catalog")
     return 0
 
@@ -254,13 +288,13 @@ def cmd_feed_validate(args: argparse.Namespace) -> int:
 def cmd_feed_load(args: argparse.Namespace) -> int:
     from extractors.feeds.registry import get_feed
     from kg.loading import load_feed
-    from kg.store import open_store
+    from kg.store import open_configured_store
 
     settings = _settings(args)
     feed = get_feed(args.name)
     source = args.file or feed.default_file
-    store = open_store(settings.store)
-    print(f"Loading {_relative(source)} with feed {feed.name} into {settings.store}"
+    store = open_configured_store(settings)
+    print(f"Loading {_relative(source)} with feed {feed.name} into {_target(settings)}"
           + (" (strict: any problem rejects the whole file)" if args.strict else ""), flush=True)
     report = load_feed(store, feed, args.file, strict=args.strict)
     store.flush()
@@ -279,10 +313,9 @@ def cmd_feed_status(args: argparse.Namespace) -> int:
     from pyoxigraph import NamedNode
 
     from kg.catalog import list_catalog, list_problems
-    from kg.store import open_store_read_only
 
     settings = _settings(args)
-    store = open_store_read_only(settings.store)
+    store = _open_for_reading(settings)
     entries = list_catalog(store)
     if args.name:
         entries = [e for e in entries if e.graph.rsplit("/", 1)[-1] == args.name]
@@ -303,19 +336,26 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """Run the NLP pipeline over files or folders; --json prints one object per document (issue 5's shape)."""
     from extractors.documents import read_documents
     from extractors.nlp.external import ExternalPipelineError
-    from extractors.nlp.pipeline import extract_document, load_pipeline
+    from extractors.nlp.pipeline import extract_document, load_pipeline, load_pipeline_over
+    from kg.store import open_configured_store
 
     settings = _settings(args)
+    store = None
     try:
-        nlp = load_pipeline(settings.store, ner_pipeline=settings.nlp_ner_pipeline)
+        if settings.store_backend == "remote":  # the graph's labels come from the server: no folder to cache by
+            store = open_configured_store(settings) if args.load else _open_for_reading(settings)
+            nlp = load_pipeline_over(store, ner_pipeline=settings.nlp_ner_pipeline)
+            store = store if args.load else None
+        else:
+            nlp = load_pipeline(settings.store, ner_pipeline=settings.nlp_ner_pipeline)
     except ExternalPipelineError as e:
         return _fail(str(e))
-    store = None
     if args.load:
         from kg.document_facts import load_document_facts
-        from kg.store import open_store
 
-        store = open_store(settings.store)
+        if store is None:
+            store = open_configured_store(settings)
+
     results = []
     skipped = 0
     for document in read_documents(args.paths):
@@ -335,7 +375,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     entities = sum(len(r["entities"]) for r in results)
     print(f"critmin: {len(results)} documents read, {skipped} skipped; {entities} entities ({linked} linked to the "
           f"graph, {entities - linked} new candidates), {sum(len(r['relations']) for r in results)} candidate facts"
-          + (f", each document's into its graph doc-{{id}} of {settings.store}" if store is not None else ""),
+          + (f", each document's into its graph doc-{{id}} of {_target(settings)}" if store is not None else ""),
           file=sys.stderr)
     if store is not None:  # stdout may carry the JSON: the indicators report on stderr
         _refresh_analytics(store, out=sys.stderr)
@@ -525,13 +565,14 @@ def main(argv: list[str] | None = None) -> int:
     from kg.accounts import AccountError
     from kg.loading import LoadError
     from kg.query_runner import QueryError
-    from kg.store import StoreLockedError, StoreMissingError
+    from kg.remote_store import RemoteStoreError
+    from kg.store import StoreLockedError, StoreMissingError, StoreUnavailableError
 
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (LoadError, QueryError, StoreLockedError, StoreMissingError, FeedError, UnknownFeedError, AccountError,
-            OSError) as error:
+    except (LoadError, QueryError, StoreLockedError, StoreMissingError, StoreUnavailableError, RemoteStoreError,
+            FeedError, UnknownFeedError, AccountError, OSError) as error:
         return _fail(getattr(error, "message", None) or str(error))
 
 

@@ -8,10 +8,11 @@ written against ``Store`` runs unchanged over HTTP. How it maps each method, and
 Two things the protocol does not have, and how they are emulated:
 
 - ``substitutions`` (pre-bound variables): a one-row ``VALUES`` block is inserted as the first element of the
-  query's WHERE group and of every group nested in it (OPTIONAL, MINUS, UNION branches, GRAPH, EXISTS), but not in
-  sub-selects, whose variables are their own. Inside every group, so that a FILTER evaluated within a group sees the
-  value as pyoxigraph's substitution makes it see it; first, so that a FILTER EXISTS of the group is evaluated with
-  the variable bound, not joined afterwards.
+  query's WHERE group and of every group nested in it (OPTIONAL, MINUS, UNION branches, GRAPH, EXISTS), and of
+  sub-selects that project the variables as themselves, as pyoxigraph binds them there too (a LIMIT of the sub-select
+  then counts bound rows only); other sub-selects have their own variables. Inside every group, so that a FILTER
+  evaluated within a group sees the value as pyoxigraph's substitution makes it see it; first, so that a FILTER
+  EXISTS of the group is evaluated with the variable bound, not joined afterwards.
 - ``use_default_graph_as_union``: only a server configured with a union default graph can answer it
   (``union_default_graph=True``); on any other server such a query raises ``RemoteStoreError``.
 
@@ -487,7 +488,7 @@ def substitute(query: str, substitutions: Mapping[Variable, Term]) -> str:
         _check_projection(tokens, form_at, names)
     where_at = _where_group(tokens, form_at)
     groups: list[int] = []
-    _collect_groups(tokens, where_at, groups)
+    _collect_groups(tokens, where_at, groups, set(names))
     block = " VALUES ({}) {{ ({}) }}".format(" ".join(f"?{n}" for n in names),
                                               " ".join(str(term) for term in substitutions.values()))
     for index in sorted(groups, reverse=True):
@@ -525,11 +526,20 @@ def _where_group(tokens: list[Token], form_at: int) -> int:
     raise ValueError("substitutions need a query with a WHERE clause")
 
 
-def _collect_groups(tokens: list[Token], at: int, groups: list[int]) -> int:
+def _collect_groups(tokens: list[Token], at: int, groups: list[int], names: set[str]) -> int:
     """Records the group opening at ``at`` and the groups nested in it; returns the index after its ``}``."""
     following = tokens[at + 1] if at + 1 < len(tokens) else None
-    if following is not None and (following.is_word("SELECT") or following.is_punct("|")):
-        return _matching(tokens, at) + 1  # a sub-select has its own variables; {| |} is an annotation
+    if following is not None and following.is_punct("|"):
+        return _matching(tokens, at) + 1  # {| |} is an annotation
+    if following is not None and following.is_word("SELECT"):
+        end = _matching(tokens, at)
+        inner = _passes_through(tokens, at + 1, end, names)
+        if inner is not None:
+            # pyoxigraph binds a substituted variable inside a sub-select that projects it (so a LIMIT there counts
+            # the bound rows only: kg/entity_sources.rq), and the server then need not compute the sub-select for
+            # every value (kg/count_kind.rq: 0.09 s instead of 4.6 s on the Oxigraph server)
+            _collect_groups(tokens, inner, groups, names)
+        return end + 1  # a sub-select that does not project them has its own variables
     groups.append(at)
     index, values_pending = at + 1, False
     while index < len(tokens):
@@ -541,12 +551,47 @@ def _collect_groups(tokens: list[Token], at: int, groups: list[int]) -> int:
                 values_pending = False
                 index = _matching(tokens, index) + 1
             else:
-                index = _collect_groups(tokens, index, groups)
+                index = _collect_groups(tokens, index, groups, names)
             continue
         elif token.is_punct("}"):
             return index + 1
         index += 1
     return index
+
+
+def _passes_through(tokens: list[Token], select_at: int, end: int, names: set[str]) -> int | None:
+    """The WHERE group of the sub-select from ``select_at`` to ``end`` when pyoxigraph would bind ``names`` inside
+    it: it projects each of them as itself."""
+    projected: set[str] = set()
+    where_at = None
+    index = select_at + 1
+    while index < end:
+        token = tokens[index]
+        if token.is_punct("{"):
+            where_at = index
+            break
+        if token.is_punct("*"):
+            projected |= names
+        elif token.is_punct("("):
+            index = _closing_paren(tokens, index, end)  # (expression AS ?x): ?x is not passed through
+        elif token.kind == "var":
+            projected.add(token.value)
+        index += 1
+    if where_at is None or not names <= projected:
+        return None
+    return where_at
+
+
+def _closing_paren(tokens: list[Token], at: int, end: int) -> int:
+    depth = 0
+    for index in range(at, end):
+        if tokens[index].is_punct("("):
+            depth += 1
+        elif tokens[index].is_punct(")"):
+            depth -= 1
+            if depth == 0:
+                return index
+    return end
 
 
 def _matching(tokens: list[Token], at: int) -> int:

@@ -7,8 +7,9 @@ Each can be set by an environment variable named ``CRITMIN_`` + the setting's na
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,27 @@ class Settings(BaseSettings):
     store: Path = Field(
         default=PROJECT_ROOT / "var" / "store",
         description="Folder of the embedded Oxigraph (RocksDB) store; created when missing.",
+    )
+    store_backend: Literal["embedded", "remote"] = Field(
+        default="embedded",
+        description=(
+            "Where the graph lives: `embedded` (the pyoxigraph store in `store`) or `remote` (a SPARQL 1.1 Query + "
+            "Update (+ Graph Store) server at remote_query_url, remote_update_url, remote_gsp_url)."
+        ),
+    )
+    remote_query_url: str = Field(default="", description="SPARQL query endpoint of the remote store.")
+    remote_update_url: str = Field(default="", description="SPARQL update endpoint of the remote store.")
+    remote_gsp_url: str = Field(
+        default="",
+        description="Graph Store Protocol endpoint of the remote store; empty: none (loads go through INSERT DATA).",
+    )
+    remote_union_default_graph: bool = Field(
+        default=True,
+        description="Whether the remote server's default graph is the union of its graphs, as the service needs.",
+    )
+    remote_timeout_s: float = Field(
+        default=60.0, gt=0,
+        description="Client-side limit of one request to the remote store from in-process reads and writes.",
     )
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data",
@@ -119,6 +141,24 @@ class Settings(BaseSettings):
             "IRI that starts with what precedes it. Empty: every SERVICE and LOAD is refused."
         ),
     )
+
+    @model_validator(mode="after")
+    def _remote_needs_urls(self) -> Settings:
+        if self.store_backend == "remote":
+            missing = [name for name in ("remote_query_url", "remote_update_url") if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    f"store_backend is 'remote' but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                    "empty: set CRITMIN_REMOTE_QUERY_URL and CRITMIN_REMOTE_UPDATE_URL (e.g. "
+                    "http://127.0.0.1:7878/query and /update for `oxigraph serve`)"
+                )
+            if not self.remote_union_default_graph:
+                raise ValueError(
+                    "store_backend is 'remote' but remote_union_default_graph is false: the service reads the union "
+                    "of all graphs, so the server must be configured with a union default graph "
+                    "(oxigraph serve --union-default-graph; docs/remote-store.md)"
+                )
+        return self
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,8 +1,11 @@
-"""The embedded Oxigraph store: opening it, in-process queries, and read-only snapshots for query workers.
+"""The store: opening the configured backend, in-process queries, and read-only snapshots for query workers.
 
-Queries from the network never run in this process: they run in worker processes (``kg/query_runner.py``) over a
-snapshot, a RocksDB checkpoint of hard links that ``snapshot()`` makes after every write. A worker can be killed at
-a deadline without touching the store the server writes to.
+The backend is the setting ``store_backend``: the embedded Oxigraph store (``open_store``) or a SPARQL server
+(``open_remote_store``, a ``kg.remote_store.RemoteStore``); ``open_configured_store`` opens whichever is set, and
+``GraphStore`` types code that takes either. With the embedded store, queries from the network never run in this
+process: they run in worker processes (``kg/query_runner.py``) over a snapshot, a RocksDB checkpoint of hard links
+that ``Snapshots.create`` makes after every write, so a worker can be killed at a deadline without touching the
+store the server writes to. A remote store has no snapshots: the server is the source of truth.
 """
 
 from __future__ import annotations
@@ -12,14 +15,21 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeAlias
 
 from pyoxigraph import NamedNode, QuerySolutions, Store, Variable
 
 from kg import iris
 from kg.query_inlining import inline_bindings
+from kg.remote_store import RemoteStore, RemoteStoreError
+from kg.settings import Settings
 
 log = logging.getLogger("critmin")
 _LOCK_MESSAGE = re.compile(r"lock", re.IGNORECASE)
+
+
+GraphStore: TypeAlias = Store | RemoteStore
+"""Either backend: code typed with it uses only what both have (``kg.remote_store`` lists it)."""
 
 
 class StoreLockedError(RuntimeError):
@@ -28,6 +38,44 @@ class StoreLockedError(RuntimeError):
 
 class StoreMissingError(RuntimeError):
     """The store folder does not exist (nothing has been loaded yet)."""
+
+
+class StoreUnavailableError(RuntimeError):
+    """The remote SPARQL server does not answer, or is not configured as the service needs."""
+
+
+def open_configured_store(settings: Settings) -> GraphStore:
+    """The store of ``settings.store_backend``, with loads that a killed process left half done removed."""
+    if settings.store_backend == "remote":
+        return open_remote_store(settings)
+    return open_store(settings.store)
+
+
+def remote_store(settings: Settings) -> RemoteStore:
+    """A client of the configured SPARQL server, unchecked (``open_remote_store`` checks it)."""
+    return RemoteStore(settings.remote_query_url, settings.remote_update_url, settings.remote_gsp_url or None,
+                       timeout_s=settings.remote_timeout_s, union_default_graph=settings.remote_union_default_graph)
+
+
+def open_remote_store(settings: Settings) -> RemoteStore:
+    """The configured SPARQL server, once it has answered and shown a union default graph."""
+    store = remote_store(settings)
+    url = settings.remote_query_url
+    try:
+        # read-only probes: a server without a union default graph answers the second one false when it has data
+        in_graphs = bool(store.query("ASK { GRAPH ?g { ?s ?p ?o } }"))
+        in_default = bool(store.query("ASK { ?s ?p ?o }"))
+    except (RemoteStoreError, SyntaxError) as error:
+        store.close()
+        raise StoreUnavailableError(f"the remote store at {url} does not answer a query ({error}); start it, or "
+                                    "check the settings remote_query_url and store_backend") from error
+    if in_graphs and not in_default:
+        store.close()
+        raise StoreUnavailableError(f"the remote store at {url} does not answer queries over the union of its graphs: "
+                                    "start it with a union default graph (oxigraph serve --union-default-graph; "
+                                    "docs/remote-store.md)")
+    _recover(store)
+    return store
 
 
 def open_store(path: Path) -> Store:
@@ -42,11 +90,15 @@ def open_store(path: Path) -> Store:
                 "stop it or point CRITMIN_STORE elsewhere"
             ) from error
         raise
+    _recover(store)
+    return store
+
+
+def _recover(store: GraphStore) -> None:
     from kg.loading import recover_interrupted_loads  # loading builds on this module
 
     for name in recover_interrupted_loads(store):
         log.warning("the last load of graph %r did not finish; it was removed: load it again", name)
-    return store
 
 
 def open_store_read_only(path: Path) -> Store:
@@ -56,7 +108,7 @@ def open_store_read_only(path: Path) -> Store:
     return Store.read_only(str(path))
 
 
-def query(store: Store, sparql: str, **bindings: object) -> QuerySolutions:
+def query(store: GraphStore, sparql: str, **bindings: object) -> QuerySolutions:
     """Run one of our own SELECT queries in process over the union of all graphs.
 
     ``query(store, q, graph=NamedNode(...))`` binds ``?graph``: written into the text by ``kg.query_inlining`` (a
@@ -74,7 +126,7 @@ def query(store: Store, sparql: str, **bindings: object) -> QuerySolutions:
     )
 
 
-def graph_names(store: Store) -> list[NamedNode]:
+def graph_names(store: GraphStore) -> list[NamedNode]:
     return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
 
 

@@ -9,6 +9,11 @@ store answers in-process reads (pages, browse, VoID, dumps, reconciliation); its
 Restricting each query's dataset with a list of graphs instead would be 100x slower on a store of many graphs (one
 per document), so visibility is decided once per class and generation, not per query.
 
+Over a remote store (``store_backend = remote``) a view copies nothing: its store is a
+``kg.remote_view.RestrictedRemoteStore`` that sends every query with a dataset of the class's visible graphs, and
+its ``snapshot`` is those graphs (``kg.remote_dataset.VisibleGraphs``), which the remote query runner turns into
+the protocol's dataset for SPARQL from the network. Its folder holds only its dump cache.
+
 Views are keyed by (class, generation). ``advance()`` (every write, via ``api.app.publish_snapshot``) starts a new
 generation: views of older ones are no longer handed out and their folders are deleted once no request and no
 query worker uses them (``remove_unused``), as ``kg.store.Snapshots`` does for the main snapshots.
@@ -37,7 +42,11 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
+from kg.remote_dataset import VisibleGraphs
+from kg.remote_store import RemoteStore
+from kg.remote_view import restricted
 from kg.search import SearchIndex, build_index
+from kg.store import GraphStore, graph_names
 
 VIEW_STORE = "store"  # the view's store folder inside the view's own folder, beside its dumps
 
@@ -46,14 +55,15 @@ VIEW_STORE = "store"  # the view's store folder inside the view's own folder, be
 class View:
     """What one reader class reads: a store, the snapshot its SPARQL runs over, a search index, a dump cache.
 
-    ``snapshot`` None means the query runner's current snapshot (the main view). Dumps are cached under
+    ``snapshot`` None means the query runner's current snapshot (the main view); over a remote store, a restricted
+    view's ``snapshot`` is the graphs it may see (``VisibleGraphs``), not a folder. Dumps are cached under
     ``dump_root``'s ``.dumps`` folder, in ``dump_key``, so one class never gets a dump written for another.
     """
 
     hidden: frozenset[str]
     generation: int
-    store: Store
-    snapshot: Path | None
+    store: GraphStore
+    snapshot: Path | VisibleGraphs | None
     dump_root: Path
     dump_key: str
     _index: SearchIndex | None = None
@@ -72,9 +82,16 @@ class View:
             return self._index
 
 
-def main_view(store: Store, *, snapshot: Path, index: SearchIndex, store_path: Path, generation: int = 0) -> View:
-    """The view of callers from whom nothing is hidden: the application's own objects, unchanged."""
-    return View(frozenset(), generation, store, None, store_path, snapshot.name, _index=index)
+def main_view(store: GraphStore, *, dump_key: str, index: SearchIndex, store_path: Path, generation: int = 0) -> View:
+    """The view of callers from whom nothing is hidden: the application's own objects, unchanged. ``dump_key``
+    names the state of the store its dumps are cached for (the current snapshot's name, or the remote generation)."""
+    return View(frozenset(), generation, store, None, store_path, dump_key, _index=index)
+
+
+def build_remote_view(store: RemoteStore, hidden: frozenset[str]) -> tuple[GraphStore, VisibleGraphs]:
+    """A store seeing every graph of ``store`` but ``hidden``, and those graphs (what its SPARQL may see)."""
+    visible = frozenset(g.value for g in graph_names(store)) - hidden
+    return restricted(store, visible), VisibleGraphs(visible)
 
 
 def build_view(store: Store, hidden: frozenset[str], target: Path) -> Store:
@@ -112,7 +129,7 @@ class Views:
         with self._lock:
             self.generation += 1
 
-    def acquire(self, store: Store, hidden: frozenset[str]) -> View:
+    def acquire(self, store: GraphStore, hidden: frozenset[str]) -> View:
         """The current generation's view for ``hidden``, built on first request; give it back with ``release``."""
         with self._lock:
             key = (hidden, self.generation)
@@ -131,7 +148,11 @@ class Views:
             path = self.folder / _folder_name(*key) / VIEW_STORE
             shutil.rmtree(path.parent, ignore_errors=True)
             path.parent.mkdir(parents=True)
-            view = View(hidden, key[1], build_view(store, hidden, path), path, path, "view")
+            if isinstance(store, RemoteStore):
+                view_store, visible = build_remote_view(store, hidden)
+                view = View(hidden, key[1], view_store, visible, path, "view")
+            else:
+                view = View(hidden, key[1], build_view(store, hidden, path), path, path, "view")
             with self._lock:
                 self._views[key] = view
                 view.users += 1

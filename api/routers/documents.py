@@ -150,10 +150,13 @@ def _pipeline(app) -> Language:
     """The extraction pipeline, built on first use (a second or so) and kept for the process's life."""
     with _pipeline_lock:
         if getattr(app.state, "nlp", None) is None:
-            from extractors.nlp.pipeline import load_pipeline
+            from extractors.nlp.pipeline import load_pipeline, load_pipeline_over
 
             settings = app.state.settings
-            app.state.nlp = load_pipeline(Path(settings.store), ner_pipeline=settings.nlp_ner_pipeline)
+            if settings.store_backend == "remote":
+                app.state.nlp = load_pipeline_over(app.state.store, ner_pipeline=settings.nlp_ner_pipeline)
+            else:
+                app.state.nlp = load_pipeline(Path(settings.store), ner_pipeline=settings.nlp_ner_pipeline)
         return app.state.nlp
 
 

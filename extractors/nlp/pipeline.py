@@ -25,7 +25,7 @@ from extractors.nlp import (  # noqa: F401  (registers the components)
     relation_classifier,
     structure,
 )
-from extractors.nlp.patterns import cached_graph_patterns, read_jsonl, static_patterns
+from extractors.nlp.patterns import cached_graph_patterns, graph_patterns, read_jsonl, static_patterns
 
 CONFIG = Path(__file__).with_name("config.cfg")
 
@@ -66,6 +66,12 @@ def load_pipeline(store_path: Path | None, *, ner_pipeline: str = "", relation_m
     if store_path is not None and (store_path / "CURRENT").exists():
         patterns = read_jsonl(cached_graph_patterns(store_path))
     return build_pipeline(patterns=patterns, ner_pipeline=ner_pipeline, relation_model=relation_model)
+
+
+def load_pipeline_over(store: object, *, ner_pipeline: str = "", relation_model: bool = True) -> Language:
+    """The pipeline with the graph patterns read from ``store`` itself: a remote store has no folder whose state
+    could key a cache (``load_pipeline``), so its labels are read afresh (a second or so on the bundled data)."""
+    return build_pipeline(patterns=graph_patterns(store), ner_pipeline=ner_pipeline, relation_model=relation_model)
 
 
 def extract_document(nlp: Language, doc_id: str, text: str, *, doc: Doc | None = None) -> dict:

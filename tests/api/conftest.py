@@ -9,11 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Store
 
-from api.app import create_app
 from extractors.feeds.registry import FEEDS
 from kg.loading import load_feed, load_ontology
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 from tests.conftest import issue_token
 
 
@@ -29,8 +28,7 @@ def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def serve_copy(reference_store: Store, folder: Path, accounts_db: Path, **settings: object) -> Iterator[TestClient]:
     """The app over a private copy of ``reference_store`` in ``folder``."""
     reference_store.backup(str(folder / "store"))
-    with TestClient(create_app(Settings(store=folder / "store", query_workers=1, accounts_db=accounts_db,
-                                        **settings))) as client:
+    with serve_app(folder / "store", query_workers=1, accounts_db=accounts_db, **settings) as client:
         yield client
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from kg.accounts import list_tokens, remove_partner, revoke_token
-from kg.settings import Settings
+from tests.backends import serve_app
 
 INVALID = 'Bearer error="invalid_token"'
 # a review write needs "admin"; the statement need not exist, since authentication comes first
@@ -20,8 +19,7 @@ REVIEW_WRITE = "/review/statement/doc/000000000000/accept"
 
 @pytest.fixture
 def client(tmp_path: Path, accounts_db: Path) -> Iterator[TestClient]:
-    settings = Settings(store=tmp_path / "store", query_workers=1, accounts_db=accounts_db)
-    with TestClient(create_app(settings)) as test_client:
+    with serve_app(tmp_path / "store", query_workers=1, accounts_db=accounts_db) as test_client:
         yield test_client
 
 
@@ -98,8 +96,7 @@ def test_a_scope_is_required_anonymous_gets_401_and_a_lesser_token_403(client: T
 def test_an_unusable_accounts_file_is_503_not_a_verdict_on_the_token(tmp_path: Path) -> None:
     broken = tmp_path / "accounts-is-a-folder"
     broken.mkdir()
-    settings = Settings(store=tmp_path / "store", query_workers=1, accounts_db=broken)
-    with TestClient(create_app(settings)) as client:
+    with serve_app(tmp_path / "store", query_workers=1, accounts_db=broken) as client:
         response = client.get("/whoami", headers=bearer("cm_000000000000_" + "A" * 43))
         assert response.status_code == 503 and "accounts database is unavailable" in response.json()["detail"]
         assert str(broken) not in response.text  # a server path is no business of the client's

@@ -6,9 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Store
 
-from api.app import create_app
-from kg.settings import Settings
 from kg.store import open_store, query
+from tests.backends import serve_app
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +16,7 @@ def counts_and_client(bundled_copy) -> Iterator[tuple[dict[str, int], TestClient
     store = open_store(path)
     counts = sparql_counts(store)
     del store
-    with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:
+    with serve_app(path, query_workers=1) as test_client:
         yield counts, test_client
 
 
@@ -55,7 +54,8 @@ def test_home_json_counts_equal_sparql_counts(counts_and_client: tuple[dict[str,
     got = {c["kind"]: c["count"] for c in body["counts"]}
     for kind in ("commodity", "country", "facility", "list", "observation", "document"):
         assert got[kind] == expected[kind], kind
-    assert len(body["graphs"]) == 12 and body["total_triples"] == sum(g["triples"] for g in body["graphs"])
+    # the bundled sources' graphs with cmg:analytics and cmg:summaries
+    assert len(body["graphs"]) == 13 and body["total_triples"] == sum(g["triples"] for g in body["graphs"])
     assert body["links"] == {"browse": "/browse", "search": "/search", "query": "/query", "sparql": "/sparql",
                              "void": "/.well-known/void", "dumps": "/dumps/"}
     assert client.get("/", headers={"Accept": "application/json"}).json() == body

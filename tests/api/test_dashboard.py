@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from kg.settings import Settings
+from tests.backends import serve_app
 
 LITHIUM_2024 = "https://w3id.org/critmin/id/indicator/concentration/lithium/mining/production/2024"
 AUS = "https://w3id.org/critmin/id/country/AUS"
@@ -19,7 +18,7 @@ AUS = "https://w3id.org/critmin/id/country/AUS"
 @pytest.fixture(scope="module")
 def client(bundled_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     accounts = Path(tmp_path_factory.mktemp("accounts")) / "accounts.sqlite3"
-    with TestClient(create_app(Settings(store=bundled_copy(), query_workers=1, accounts_db=accounts))) as test_client:
+    with serve_app(bundled_copy(), query_workers=1, accounts_db=accounts) as test_client:
         yield test_client
 
 

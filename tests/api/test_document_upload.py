@@ -12,10 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat
 
-from api.app import create_app
 from kg import iris
 from kg.review import CURATED
-from kg.settings import Settings
+from tests.backends import serve_app
 
 RELEASE = (b"PERTH -- Albemarle Corporation operates the Kemerton lithium hydroxide plant in Western Australia. "
            b"Talison Lithium operates the Greenbushes Mine.")
@@ -23,8 +22,7 @@ DATA = Path(__file__).resolve().parents[1] / "nlp" / "data"
 
 
 def serve(store: Path, accounts_db: Path) -> Iterator[TestClient]:
-    settings = Settings(store=store, query_workers=1, accounts_db=accounts_db, document_max_upload_bytes=4096)
-    with TestClient(create_app(settings)) as test_client:
+    with serve_app(store, query_workers=1, accounts_db=accounts_db, document_max_upload_bytes=4096) as test_client:
         yield test_client
 
 

@@ -12,12 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from api.app import create_app
 from api.routers.entities import split_suffix
 from kg import iris
 from kg.entities import describe_entity
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 AUS = iris.country("AUS").value
 RDFS_LABEL = NamedNode(iris.PREFIXES["rdfs"] + "label")
@@ -39,7 +38,7 @@ def client(bundled_copy) -> Iterator[TestClient]:
     store.add(Quad(evil, NamedNode(iris.PREFIXES["rdfs"] + "seeAlso"), NamedNode("javascript:alert(1)"), graph))
     store.flush()
     del store
-    with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:
+    with serve_app(path, query_workers=1) as test_client:
         yield test_client
 
 

@@ -11,10 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, RdfFormat, Store, parse
 
-from api.app import create_app
 from api.urls import Urls
 from kg import iris
-from kg.settings import Settings
+from tests.backends import serve_app
 
 LITHIUM_2024 = iris.indicator("concentration", "lithium", "mining", "production", "2024")
 AUS_SHARE = NamedNode(LITHIUM_2024.value + "/share/AUS")
@@ -24,7 +23,7 @@ EU_US_OVERLAP = iris.indicator("list-overlap", "EU_CRMA_2024_CRM--US_USGS_2025")
 
 @pytest.fixture(scope="module")
 def client(bundled_copy) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(store=bundled_copy(), query_workers=1))) as test_client:
+    with serve_app(bundled_copy(), query_workers=1) as test_client:
         yield test_client
 
 

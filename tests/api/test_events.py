@@ -12,9 +12,9 @@ from xml.etree import ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from kg import iris
 from kg.settings import Settings
+from tests.backends import serve_app
 from tests.kg.test_events import GRAPHITE_DOC, SUPPLY_DOC, TRICKY_LABEL, extract_bundled_documents
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -42,8 +42,7 @@ PRIVATE_TTL = f"""
 def client(bundled_copy, accounts: Path, callers) -> Iterator[TestClient]:
     path = bundled_copy()
     extract_bundled_documents(path)
-    settings = Settings(store=path, query_workers=1, accounts_db=accounts, events_feed_max_entries=200)
-    with TestClient(create_app(settings)) as test_client:
+    with serve_app(path, query_workers=1, accounts_db=accounts, events_feed_max_entries=200) as test_client:
         response = test_client.put("/store", params={"graph": PRIVATE}, content=PRIVATE_TTL.encode(),
                                    headers={**callers["alpha"], "Content-Type": "text/turtle"})
         assert response.status_code == 201, response.text

@@ -2,12 +2,9 @@
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from api.app import create_app
 from kg.loading import load_rdf_files
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -17,7 +14,7 @@ def test_home_lists_the_graphs_in_html_and_json(tmp_path: Path) -> None:
     load_rdf_files(store, [DATA / "small.ttl"], graph_name="small", title="A <small> graph",
                    license_url="https://creativecommons.org/licenses/by/4.0/")
     del store
-    with TestClient(create_app(Settings(store=tmp_path / "store", query_workers=1))) as client:
+    with serve_app(tmp_path / "store", query_workers=1) as client:
         as_json = client.get("/", headers={"Accept": "application/json"}).json()
         [graph] = as_json["graphs"]
         assert (graph["title"], graph["triples"], as_json["total_triples"]) == ("A <small> graph", 6, 6)

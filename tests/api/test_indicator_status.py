@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Literal, NamedNode, Store, Triple
 
-from api.app import create_app, publish_snapshot
+from api.app import publish_snapshot
 from extractors.documents import read_document
 from extractors.nlp.pipeline import build_pipeline
 from kg import iris
@@ -19,8 +19,8 @@ from kg.analytics.graph_versions import catalog_versions
 from kg.catalog import GraphDescription
 from kg.document_facts import load_document_facts
 from kg.loading import replace_graph
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 WORLD = iris.graph("usgs-mcs2025-world")
 AUS_2024 = NamedNode("https://w3id.org/critmin/id/observation/usgs-mcs2025-world/lithium/"
@@ -66,7 +66,7 @@ def with_document(path: Path, folder: Path) -> Path:
 
 
 def serve(path: Path, accounts_db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(store=path, query_workers=1, accounts_db=accounts_db))) as client:
+    with serve_app(path, query_workers=1, accounts_db=accounts_db) as client:
         yield client
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from kg.analytics.materialise import materialise
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def client(bundled_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[T
     store.flush()
     del store  # the app opens the store itself: one writer at a time
     accounts = Path(tmp_path_factory.mktemp("accounts")) / "accounts.sqlite3"
-    with TestClient(create_app(Settings(store=path, query_workers=1, accounts_db=accounts))) as test_client:
+    with serve_app(path, query_workers=1, accounts_db=accounts) as test_client:
         yield test_client
 
 

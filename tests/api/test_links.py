@@ -10,9 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, Quad
 
-from api.app import create_app
 from kg import iris
-from kg.settings import Settings
+from tests.backends import serve_app
 from tests.conftest import issue_token
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -25,12 +24,11 @@ THEIRS = "https://w3id.org/critmin/id/facility/pmx/"
 @pytest.fixture(scope="module")
 def env(bundled_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, dict]]]:
     db = tmp_path_factory.mktemp("links-accounts") / "accounts.sqlite3"
-    settings = Settings(store=bundled_copy(), query_workers=1, accounts_db=db)
     tokens = {name: {"Authorization": f"Bearer {issue_token(db, *scopes, partner=partner)}"}
               for name, partner, scopes in (("pmx", "pmx", ("write",)), ("pmx-reader", "pmx", ("read",)),
                                             ("ibm", "ibm", ("write",)), ("admin", "hub-admins", ("admin",)))}
     tokens["anonymous"] = {}
-    with TestClient(create_app(settings)) as client:
+    with serve_app(bundled_copy(), query_workers=1, accounts_db=db) as client:
         response = client.put("/store", params={"graph": GRAPH, "title": "PMX sites"},
                               content=(DATA / "partner_sites_links.ttl").read_bytes(),
                               headers={**tokens["pmx"], "Content-Type": "text/turtle"})

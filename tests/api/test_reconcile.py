@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from extractors.documents import Document, read_documents
 from extractors.nlp.pipeline import build_pipeline
 from kg.document_facts import load_document_facts
-from kg.settings import PROJECT_ROOT, Settings
+from kg.settings import PROJECT_ROOT
 from kg.store import open_store
+from tests.backends import serve_app
 
 CARAIBA = "facility/icmm-ICMM00566"
 GLENCORE = "candidate/kamoto-copper-cobalt/organization-glencore"
@@ -33,8 +33,7 @@ def client(bundled_copy) -> Iterator[TestClient]:
         load_document_facts(store, document, doc._.mentions or [], doc._.facts or [])
     store.flush()
     del store
-    settings = Settings(store=path, query_workers=1, reconcile_batch_max_queries=BATCH_LIMIT)
-    with TestClient(create_app(settings)) as test_client:
+    with serve_app(path, query_workers=1, reconcile_batch_max_queries=BATCH_LIMIT) as test_client:
         yield test_client
 
 

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, Store
 
-from api.app import create_app
 from extractors.documents import read_document
 from extractors.nlp.pipeline import build_pipeline
 from kg import iris
@@ -17,8 +16,8 @@ from kg.accounts import revoke_token
 from kg.catalog import CATALOG
 from kg.document_facts import load_document_facts
 from kg.review import CURATED
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 TEXT = ("Albemarle Corporation operates the Kemerton lithium hydroxide plant in Western Australia. "
         "Pilbara Minerals operates the Pilgangoora mine in Australia. "
@@ -41,8 +40,7 @@ def make_store(tmp_path: Path, text: str = TEXT) -> Path:
 
 @pytest.fixture
 def client(tmp_path: Path, accounts_db: Path) -> Iterator[TestClient]:
-    settings = Settings(store=make_store(tmp_path), query_workers=1, accounts_db=accounts_db)
-    with TestClient(create_app(settings)) as test_client:
+    with serve_app(make_store(tmp_path), query_workers=1, accounts_db=accounts_db) as test_client:
         yield test_client
 
 
@@ -204,7 +202,7 @@ def test_entity_page_shows_mentioned_in_with_the_evidence(client: TestClient) ->
 def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_path: Path, accounts_db: Path,
                                                                           auth: dict) -> None:
     store_path = make_store(tmp_path)
-    with TestClient(create_app(Settings(store=store_path, query_workers=1, accounts_db=accounts_db))) as client:
+    with serve_app(store_path, query_workers=1, accounts_db=accounts_db) as client:
         accepted, rejected = candidate(client), candidate(client, "PARTNERSHIP", "Chile")
         assert client.post(accepted["actions"]["accept"], json={"reviewer": "ann"}, headers=auth).status_code == 200
         assert client.post(rejected["actions"]["reject"], json={"reviewer": "bob"}, headers=auth).status_code == 200
@@ -215,7 +213,7 @@ def test_reloading_the_document_keeps_decisions_out_of_the_candidate_list(tmp_pa
     load_document_facts(store, document, doc._.mentions, doc._.facts)
     store.flush()
     del store
-    with TestClient(create_app(Settings(store=store_path, query_workers=1, accounts_db=accounts_db))) as client:
+    with serve_app(store_path, query_workers=1, accounts_db=accounts_db) as client:
         listed = {c["statement"] for c in client.get("/review.json", params={"page_size": 200}).json()["candidates"]}
         assert accepted["statement"] not in listed and rejected["statement"] not in listed
         page = client.get("/review", params={"status": "candidate"}).text
@@ -257,7 +255,7 @@ def test_the_curated_graph_is_in_the_catalog_with_current_counts(client: TestCli
 
 def test_the_list_shows_each_statements_attributes(tmp_path: Path) -> None:
     text = TEXT + " Tianqi owns a 51% stake in the Greenbushes mine."
-    with TestClient(create_app(Settings(store=make_store(tmp_path, text), query_workers=1))) as client:
+    with serve_app(make_store(tmp_path, text), query_workers=1) as client:
         row = candidate(client, "OWNS", "Tianqi")
         assert row["attributes"]["percentage"] == 51
         assert row["fix_attributes"] == row["attributes"]

@@ -5,16 +5,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from kg.search import SearchIndex, normalise
-from kg.settings import Settings
+from tests.backends import serve_app
 
 
 @pytest.fixture(scope="module")
 def client(bundled_copy) -> Iterator[TestClient]:
     """The app over its own copy of the store with all bundled data."""
     path = bundled_copy()
-    with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:
+    with serve_app(path, query_workers=1) as test_client:
         yield test_client
 
 

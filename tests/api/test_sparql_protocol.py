@@ -21,9 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, RdfFormat, Store, parse
 
-from api.app import create_app
 from api.formats import W3C_FORMAT_IRIS
-from kg.settings import Settings
+from tests.backends import serve_app
 
 EX = "http://example.org/"
 GRAPH_A, GRAPH_B, GRAPH_BIG = f"{EX}graph/a", f"{EX}graph/b", f"{EX}graph/big"
@@ -93,15 +92,14 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(store_path: Path, remote: tuple[str, list[str]]) -> Iterator[TestClient]:
-    settings = Settings(
-        store=store_path,
+    with serve_app(
+        store_path,
         query_timeout_ms=1500,
         query_workers=2,
         query_max_request_bytes=2048,
         query_max_result_bytes=64 * 1024,
         remote_endpoint_allowlist=[f"{remote[0]}/allowed"],
-    )
-    with TestClient(create_app(settings)) as test_client:
+    ) as test_client:
         yield test_client
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from kg.settings import Settings
+from tests.backends import serve_app
 
 BASE = "https://w3id.org/critmin/"
 PRIVATE = f"{BASE}graph/partner/alpha/private"
@@ -59,8 +58,7 @@ def public_counts() -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def client(bundled_copy, accounts: Path, callers, public_counts) -> Iterator[TestClient]:
-    settings = Settings(store=bundled_copy(), query_workers=2, accounts_db=accounts)
-    with TestClient(create_app(settings)) as test_client:
+    with serve_app(bundled_copy(), query_workers=2, accounts_db=accounts) as test_client:
         public_counts["void"] = void_total(test_client, {})
         public_counts["facilities"] = facility_count(test_client, {})
         public_counts["home"] = test_client.get("/?format=json").json()["total_triples"]
@@ -256,8 +254,7 @@ def test_views_of_older_generations_are_deleted(client, callers) -> None:
 
 
 def test_views_are_removed_when_the_app_stops(bundled_copy, accounts, callers) -> None:
-    settings = Settings(store=bundled_copy(), query_workers=1, accounts_db=accounts)
-    with TestClient(create_app(settings)) as client:
+    with serve_app(bundled_copy(), query_workers=1, accounts_db=accounts) as client:
         client.put("/store", params={"graph": PRIVATE}, content=PRIVATE_TTL.encode(),
                    headers={**callers["alpha"], "Content-Type": "text/turtle"})
         assert rows(client, {}, f"SELECT * WHERE {{ <{FACILITY}> ?p ?o }}") == []

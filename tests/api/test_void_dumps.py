@@ -7,11 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from api.app import create_app
 from kg import iris
 from kg.catalog import list_catalog
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 VOID = "http://rdfs.org/ns/void#"
 
@@ -22,7 +21,7 @@ def catalog_and_client(bundled_copy) -> Iterator[tuple[dict[str, int], TestClien
     store = open_store(path)
     triples = {entry.graph: entry.triples for entry in list_catalog(store)}
     del store
-    with TestClient(create_app(Settings(store=path, query_workers=1))) as test_client:
+    with serve_app(path, query_workers=1) as test_client:
         yield triples, test_client
 
 

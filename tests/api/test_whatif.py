@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from kg.settings import Settings
+from tests.backends import serve_app
 from tests.kg.chain_fixture import COUNTRY, chain_store, fac
 
 
@@ -17,7 +16,7 @@ def client(tmp_path: Path, accounts_db: Path) -> Iterator[TestClient]:
     path = tmp_path / "store"
     store = chain_store(path)
     del store  # the app opens the store itself: one writer at a time
-    with TestClient(create_app(Settings(store=path, accounts_db=accounts_db, query_workers=1))) as test_client:
+    with serve_app(path, accounts_db=accounts_db, query_workers=1) as test_client:
         yield test_client
 
 

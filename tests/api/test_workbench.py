@@ -5,16 +5,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.routers.vendor import NODE_MODULES, VENDOR_FILES
 from api.routers.workbench import QUERIES, list_examples, read_example
 from kg.iris import PREFIXES
-from kg.settings import Settings
+from tests.backends import serve_app
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
-    with TestClient(create_app(Settings(store=tmp_path_factory.mktemp("wb") / "store", query_workers=1))) as c:
+    with serve_app(tmp_path_factory.mktemp("wb") / "store", query_workers=1) as c:
         yield c
 
 

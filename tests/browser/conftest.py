@@ -42,13 +42,12 @@ def server(bundled, tmp_path_factory: pytest.TempPathFactory):
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
-    from api.app import create_app
-    from kg.settings import Settings
+    from tests.backends import backend_app
 
     store, _ = bundled
     copy = tmp_path_factory.mktemp("browser") / "store"
     store.backup(str(copy))  # a checkpoint the app opens as its own store (the session's store stays locked)
-    with live_server(create_app(Settings(store=copy, query_workers=2))) as url:
+    with backend_app(copy, query_workers=2) as app, live_server(app) as url:
         yield url
 
 

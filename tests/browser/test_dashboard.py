@@ -56,13 +56,12 @@ def test_analyst_sees_concentration_opens_a_commodity_and_removes_the_leader(pag
 
 @pytest.fixture(scope="module")
 def chain_server(tmp_path_factory: pytest.TempPathFactory, server):
-    from api.app import create_app
-    from kg.settings import Settings
+    from tests.backends import backend_app
 
     path = Path(tmp_path_factory.mktemp("chain")) / "store"
     del_store = chain_store(path)
     del del_store  # the app opens the store itself
-    with live_server(create_app(Settings(store=path, query_workers=1))) as url:
+    with backend_app(path, query_workers=1) as app, live_server(app) as url:
         yield url
 
 

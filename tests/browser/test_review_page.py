@@ -29,11 +29,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, review_accounts: Path):
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
-    from api.app import create_app
-    from kg.settings import Settings
+    from tests.backends import backend_app
 
     store = make_store(Path(tmp_path_factory.mktemp("review-browser")))
-    with live_server(create_app(Settings(store=store, query_workers=1, accounts_db=review_accounts))) as url:
+    with backend_app(store, query_workers=1, accounts_db=review_accounts) as app, live_server(app) as url:
         yield url
 
 

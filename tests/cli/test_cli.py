@@ -36,8 +36,9 @@ def test_load_query_and_stats(tmp_path: Path) -> None:
 
     stats = critmin("stats", "--format", "json", store=store)
     entries = {e["graph"]: e for e in json.loads(stats.stdout)}
-    # the load ends by recomputing the indicators, so the analytics graph is there too
-    assert set(entries) == {"https://w3id.org/critmin/graph/small", "https://w3id.org/critmin/graph/analytics"}
+    # the load ends by recomputing the indicators and the hub summaries, so their graphs are there too
+    assert set(entries) == {"https://w3id.org/critmin/graph/small", "https://w3id.org/critmin/graph/analytics",
+                            "https://w3id.org/critmin/graph/summaries"}
     assert entries["https://w3id.org/critmin/graph/small"]["triples"] == 6
 
 

@@ -17,14 +17,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from extractors.documents import Document, read_documents
 from extractors.facts import CandidateFact
 from extractors.nlp.pipeline import load_pipeline
 from kg import iris
 from kg.document_facts import graph_name, load_document_facts
-from kg.settings import Settings
 from kg.store import open_store
+from tests.backends import serve_app
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "data" / "documents"
@@ -73,7 +72,7 @@ def extracted(bundled_copy) -> Iterator[Extracted]:
         linked[document.doc_id] = {m.iri for m in doc._.mentions if m.iri}
     store.flush()
     del store
-    with TestClient(create_app(Settings(store=path, query_workers=1))) as client:
+    with serve_app(path, query_workers=1) as client:
         yield Extracted(client, documents, facts, facilities_before, linked)
 
 
