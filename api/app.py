@@ -6,38 +6,73 @@ remote SPARQL server, read by ``RemoteQueryRunner`` directly (no snapshots: the 
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from pyoxigraph import NamedNode
 
+from api.background import Refresher
+from kg import iris
 from kg.analytics.freshness import recompute_if_stale
+from kg.hub_summaries import summaries_status
 from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
 from kg.remote_query_runner import RemoteQueryRunner
-from kg.search import build_index
+from kg.search import SearchIndex, build_index
 from kg.settings import Settings
 from kg.store import Snapshots, open_configured_store
 from kg.views import Views
 
+SHUTDOWN_WAIT_S = 120.0  # how long stopping waits for a background recomputation to finish writing
 
-def publish_snapshot(app: FastAPI) -> None:
+
+def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *, recompute: bool = True) -> None:
     """Make what the store holds now visible to queries (call after every write, and after access changes).
 
     The indicators are recomputed first when the write changed a graph they read (a check of a few milliseconds;
-    a partner's graph never counts), so that readers see data and indicators change together.
+    a partner's graph never counts), so that readers see data and indicators change together; stale hub summaries
+    are recomputed in the background (``api.background``), pages reading live data meanwhile. ``written``: the
+    graphs the write changed (a partner graph stands for its catalog companion and linkset too); search re-reads
+    only those, and the whole store when None. One publication at a time, so that none undoes another's search.
     """
-    recompute_if_stale(app.state.store)
-    runner: QueryRunner | RemoteQueryRunner = app.state.query_runner
-    if isinstance(runner, QueryRunner):  # a remote store has no snapshots: its readers see it live
-        runner.snapshot = app.state.snapshots.create(app.state.store)
-        app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
-    app.state.search_index = build_index(app.state.store)  # search sees the write too
-    views: Views = app.state.views
-    views.advance()  # restricted views are rebuilt from the new state on their next request
-    views.remove_unused(keep=runner.snapshots_in_use())
+    store = app.state.store
+    with app.state.publish_lock:
+        recomputed = recompute and recompute_if_stale(store, summaries=False) is not None
+        runner: QueryRunner | RemoteQueryRunner = app.state.query_runner
+        if isinstance(runner, QueryRunner):  # a remote store has no snapshots: its readers see it live
+            runner.snapshot = app.state.snapshots.create(store)
+            app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
+        app.state.search_index = _searched_again(app, written, recomputed=recomputed)  # search sees the write too
+        views: Views = app.state.views
+        views.advance()  # restricted views are rebuilt from the new state on their next request
+        views.remove_unused(keep=runner.snapshots_in_use())
+    if recompute and not summaries_status(store).fresh:
+        app.state.summaries.request()
+
+
+def _searched_again(app: FastAPI, written: Iterable[NamedNode] | None, *, recomputed: bool) -> SearchIndex:
+    store, base = app.state.store, app.state.settings.public_base_iri
+    if written is None:
+        return build_index(store)
+    graphs = {iris.CATALOG_GRAPH.value}  # every write records itself in the catalog
+    if recomputed:
+        graphs |= {iris.ANALYTICS_GRAPH.value, iris.SUMMARIES_GRAPH.value}
+    for graph in written:
+        graphs.add(graph.value)
+        parsed = iris.parse_partner_graph(graph.value, base=base)
+        if parsed is not None:
+            graphs |= {iris.partner_catalog_graph(parsed.slug, parsed.name, base=base).value,
+                       iris.partner_links_graph(parsed.slug, parsed.name, base=base).value}
+    return app.state.search_index.refreshed(store, graphs)
+
+
+def _recompute_in_background(app: FastAPI) -> None:
+    if recompute_if_stale(app.state.store) is not None:
+        publish_snapshot(app, [iris.SUMMARIES_GRAPH, iris.ANALYTICS_GRAPH], recompute=False)
 
 
 def _release_unused(snapshots: Snapshots, views: Views, in_use: set[Path]) -> None:
@@ -71,9 +106,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.views = views
         app.state.run_id = time.strftime("%Y%m%d%H%M%S")  # names this run's remote dump caches apart from older runs'
         app.state.search_index = build_index(store)
+        app.state.summaries = Refresher(lambda: _recompute_in_background(app), name="critmin-summaries")
         try:
             yield
         finally:
+            app.state.summaries.stop(SHUTDOWN_WAIT_S)
             if isinstance(runner, RemoteQueryRunner):
                 await runner.aclose()
                 store.close()
@@ -91,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.publish_lock = threading.Lock()
 
     from fastapi.staticfiles import StaticFiles
 

@@ -28,15 +28,16 @@ from kg.store import GraphStore, graph_names
 from kg.views import View, Views, main_view
 
 
-def get_settings(request: Request) -> Settings:
+# async, as they only read app.state: FastAPI runs a plain function dependency in a thread, a hop per request
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_query_runner(request: Request) -> QueryRunner | RemoteQueryRunner:
+async def get_query_runner(request: Request) -> QueryRunner | RemoteQueryRunner:
     return request.app.state.query_runner
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:
     return request.app.state.store
 
 
@@ -63,7 +64,7 @@ def current_view(request: Request, caller: CallerDep) -> Iterator[View]:
         dump_key = Path(snapshot).name if snapshot is not None else f"{state.run_id}-{views.generation:08d}"
         yield main_view(state.store, dump_key=dump_key, index=state.search_index, store_path=Path(settings.store))
         return
-    view = views.acquire(state.store, hidden)
+    view = views.acquire(state.store, hidden, state.search_index)
     try:
         yield view
     finally:

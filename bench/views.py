@@ -2,7 +2,7 @@
 
 Over a copy of ``--store`` (never the store itself) with a private partner graph of ``--private-triples`` triples:
 - building a view: checkpoint, removing the hidden graphs, reopening read-only (``Views.acquire`` of a new class);
-- its search index, built on the class's first search, suggest or reconciliation;
+- a first search through it (the application's index with the class's graphs hidden: nothing is built);
 - an entity page (HTML) through HTTP in the main view (an admin) against a restricted view (anonymous), and the same
   SPARQL lookup, after one warm-up request each.
 
@@ -30,6 +30,7 @@ from kg import iris
 from kg.accounts import add_partner, create_token
 from kg.graph_access import register_graph
 from kg.loading import load_bundled
+from kg.search import build_index
 from kg.settings import Settings
 from kg.store import open_store, open_store_read_only
 from kg.views import Views
@@ -73,14 +74,15 @@ def main() -> None:
     admin = {"Authorization": f"Bearer {create_token(accounts, 'hub-admins', scopes=['admin'], label='bench')[1]}"}
 
     views = Views(folder / "scratch")
+    index = build_index(store)
     builds = []
     for n in range(args.repeat):
         started = time.perf_counter()
-        view = views.acquire(store, frozenset({graph.value, f"urn:bench:{n}"}))  # a new class each time
+        view = views.acquire(store, frozenset({graph.value, f"urn:bench:{n}"}), index)  # a new class each time
         builds.append((time.perf_counter() - started) * 1000)
         views.release(view)
     started = time.perf_counter()
-    view.search_index()
+    view.search_index().search("bench 1")
     index_ms = (time.perf_counter() - started) * 1000
     views.clear()
     triples = len(store)
@@ -96,12 +98,12 @@ def main() -> None:
 
     results = {"store_triples": triples, "private_triples": args.private_triples,
                "view_build_ms_median": statistics.median(builds), "view_build_ms_max": max(builds),
-               "view_search_index_ms": index_ms, "entity_page_ms_median": page, "sparql_lookup_ms_median": sparql}
+               "view_first_search_ms": index_ms, "entity_page_ms_median": page, "sparql_lookup_ms_median": sparql}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"| measure ({triples} triples, {args.private_triples} hidden) | ms |\n|---|---|")
     print(f"| build a view (median / max of {args.repeat}) | {results['view_build_ms_median']:.1f} / "
           f"{results['view_build_ms_max']:.1f} |")
-    print(f"| its search index, on first use | {index_ms:.0f} |")
+    print(f"| a first search through it | {index_ms:.1f} |")
     for who, ms in page.items():
         print(f"| entity page {PAGE}, {who} | {ms:.1f} |")
     for who, ms in sparql.items():

@@ -4,7 +4,8 @@ A reader class is the set of graph IRIs hidden from a caller (``kg.graph_access.
 the main view: the live store, the query runner's current snapshot and the application's search index. Any other
 class reads a view: a checkpoint of the store (hard links, about a millisecond) with its hidden graphs removed, which
 costs the size of the hidden data only. Its path is what the query workers open for that class's SPARQL, and its
-store answers in-process reads (pages, browse, VoID, dumps, reconciliation); its search index is built on first use.
+store answers in-process reads (pages, browse, VoID, dumps, reconciliation); it searches the application's index with
+the class's graphs hidden (``SearchIndex.for_reader``).
 
 Restricting each query's dataset with a list of graphs instead would be 100x slower on a store of many graphs (one
 per document), so visibility is decided once per class and generation, not per query.
@@ -25,7 +26,7 @@ query worker uses them (``remove_unused``), as ``kg.store.Snapshots`` does for t
 >>> g = NamedNode("https://w3id.org/critmin/graph/partner/a/sites")
 >>> store.add(Quad(NamedNode("urn:x"), NamedNode("urn:p"), NamedNode("urn:y"), g))
 >>> views = Views(folder / "store")
->>> view = views.acquire(store, frozenset({g.value}))
+>>> view = views.acquire(store, frozenset({g.value}), SearchIndex())
 >>> len(store), len(view.store)
 (1, 0)
 >>> views.release(view); views.advance(); views.remove_unused(keep=set()); list(views.folder.iterdir())
@@ -37,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
@@ -45,7 +46,7 @@ from pyoxigraph import NamedNode, Store
 from kg.remote_dataset import VisibleGraphs
 from kg.remote_store import RemoteStore
 from kg.remote_view import restricted
-from kg.search import SearchIndex, build_index
+from kg.search import ReaderIndex, SearchIndex
 from kg.store import GraphStore, graph_names
 
 VIEW_STORE = "store"  # the view's store folder inside the view's own folder, beside its dumps
@@ -66,26 +67,22 @@ class View:
     snapshot: Path | VisibleGraphs | None
     dump_root: Path
     dump_key: str
-    _index: SearchIndex | None = None
-    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    index: SearchIndex | ReaderIndex
     users: int = 0
 
     @property
     def restricted(self) -> bool:
         return bool(self.hidden)
 
-    def search_index(self) -> SearchIndex:
-        """The view's label index; built on first use (about as long as the main one's, so not for every view)."""
-        with self._index_lock:
-            if self._index is None:
-                self._index = build_index(self.store)
-            return self._index
+    def search_index(self) -> SearchIndex | ReaderIndex:
+        """The application's search index as this class sees it (``SearchIndex.for_reader``): nothing to build."""
+        return self.index
 
 
 def main_view(store: GraphStore, *, dump_key: str, index: SearchIndex, store_path: Path, generation: int = 0) -> View:
     """The view of callers from whom nothing is hidden: the application's own objects, unchanged. ``dump_key``
     names the state of the store its dumps are cached for (the current snapshot's name, or the remote generation)."""
-    return View(frozenset(), generation, store, None, store_path, dump_key, _index=index)
+    return View(frozenset(), generation, store, None, store_path, dump_key, index)
 
 
 def build_remote_view(store: RemoteStore, hidden: frozenset[str]) -> tuple[GraphStore, VisibleGraphs]:
@@ -129,7 +126,7 @@ class Views:
         with self._lock:
             self.generation += 1
 
-    def acquire(self, store: GraphStore, hidden: frozenset[str]) -> View:
+    def acquire(self, store: GraphStore, hidden: frozenset[str], index: SearchIndex) -> View:
         """The current generation's view for ``hidden``, built on first request; give it back with ``release``."""
         with self._lock:
             key = (hidden, self.generation)
@@ -150,9 +147,10 @@ class Views:
             path.parent.mkdir(parents=True)
             if isinstance(store, RemoteStore):
                 view_store, visible = build_remote_view(store, hidden)
-                view = View(hidden, key[1], view_store, visible, path, "view")
+                view = View(hidden, key[1], view_store, visible, path, "view", index.for_reader(hidden))
             else:
-                view = View(hidden, key[1], build_view(store, hidden, path), path, path, "view")
+                view = View(hidden, key[1], build_view(store, hidden, path), path, path, "view",
+                            index.for_reader(hidden))
             with self._lock:
                 self._views[key] = view
                 view.users += 1

@@ -105,7 +105,7 @@ async def upload_document(
     try:
         access = await run_in_threadpool(graph_access.register_graph, db, graph.value, base=settings.public_base_iri)
     finally:
-        await run_in_threadpool(publish_snapshot, request.app)
+        await run_in_threadpool(publish_snapshot, request.app, [graph])
     urls = Urls(base_iri=settings.public_base_iri)
     page = urls.for_iri(iris.document(document.doc_id).value)
     body = {"doc_id": document.doc_id, "document": iris.document(document.doc_id).value, **extracted,

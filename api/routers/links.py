@@ -45,7 +45,7 @@ async def discover(request: Request, caller: CallerDep, graph: str) -> JSONRespo
                                     base=settings.public_base_iri)
     proposals = await run_in_threadpool(link_store.save_discovered, store, node, found,
                                         base=settings.public_base_iri)
-    await run_in_threadpool(publish_snapshot, request.app)
+    await run_in_threadpool(publish_snapshot, request.app, [node])
     return JSONResponse(_listing(node, proposals, settings), headers={"Cache-Control": "no-store"})
 
 
@@ -86,7 +86,7 @@ async def decide(request: Request, caller: CallerDep, identifier: str, action: s
                                           base=settings.public_base_iri)
     except link_store.LinkError as error:
         raise HTTPException(404, str(error)) from error
-    await run_in_threadpool(publish_snapshot, request.app)
+    await run_in_threadpool(publish_snapshot, request.app, [node])
     return JSONResponse(_proposal_json(decided, Urls()), headers={"Cache-Control": "no-store"})
 
 

@@ -36,6 +36,7 @@ from kg import graph_access, iris
 from kg.document_facts import ATTRIBUTE_PROPERTIES, RELATION_PROPERTIES
 from kg.review import (
     ACTIONS,
+    CURATED,
     MAX_PAGE_SIZE,
     STATUSES,
     CandidatePage,
@@ -171,7 +172,7 @@ async def review_decision(request: Request, path: str, action: str) -> Response:
     except ReviewError as error:
         raise HTTPException(400, str(error)) from error
     if decision.record is not None:
-        await run_in_threadpool(publish_snapshot, request.app)
+        await run_in_threadpool(publish_snapshot, request.app, [CURATED])  # the statuses it sets are not searched
     if is_form and "application/json" not in (request.headers.get("accept") or ""):
         return RedirectResponse(_review_url(status="candidate"), status_code=303)
     return JSONResponse(asdict(decision))

@@ -118,7 +118,7 @@ async def delete_graph(request: Request, caller: CallerDep) -> Response:
     # a registration left behind when the accounts file fails here is harmless: the graph it describes is gone
     with contextlib.suppress(AccountError):
         await run_in_threadpool(graph_access.unregister_graph, settings.accounts_db, target.iri.value)
-    await run_in_threadpool(publish_snapshot, request.app)
+    await run_in_threadpool(publish_snapshot, request.app, [target.iri])
     return Response(status_code=204)
 
 
@@ -200,7 +200,7 @@ async def write_partner_graph(request: Request, caller: Caller, target: Target, 
         await run_in_threadpool(graph_access.register_graph, db, graph.value, visibility=given.get("visibility"),
                                 readers=given.get("readers"), base=settings.public_base_iri)
     finally:
-        await run_in_threadpool(publish_snapshot, request.app)
+        await run_in_threadpool(publish_snapshot, request.app, [graph])
     if result.created:
         return Response(status_code=201, headers={"Location": str(request.url)})
     return Response(status_code=204)
@@ -250,7 +250,7 @@ async def change_access(request: Request, caller: CallerDep) -> JSONResponse:
     assert target.iri is not None
     await run_in_threadpool(partner_graphs.restate_visibility, request.app.state.store, target.iri,
                             record.visibility, base=settings.public_base_iri)
-    await run_in_threadpool(publish_snapshot, request.app)
+    await run_in_threadpool(publish_snapshot, request.app, [target.iri])
     return JSONResponse({"graph": record.iri, "owner": record.owner, "visibility": record.visibility,
                          "readers": list(record.readers), "created": record.created_at,
                          "updated": record.updated_at}, headers={"Cache-Control": "no-store"})

@@ -64,7 +64,7 @@ async def sparql_update(request: Request, caller: Annotated[Caller, Depends(requ
         else:
             await graph_store.write_partner_graph(request, caller, target, change.triples,
                                                   dict.fromkeys(graph_store.UPLOAD_OPTIONS), append=False)
-    await run_in_threadpool(publish_snapshot, request.app)
+    await run_in_threadpool(publish_snapshot, request.app, [change.graph for change in changes])
     return Response(status_code=204)
 
 

@@ -135,22 +135,24 @@ def analytics_status(store: Store) -> Status:
                   seconds=time.perf_counter() - clock)
 
 
-def recompute_if_stale(store: Store, *, progress: Callable[[str, int], None] | None = None
-                       ) -> AnalyticsReport | SummariesReport | None:
+def recompute_if_stale(store: Store, *, progress: Callable[[str, int], None] | None = None,
+                       summaries: bool = True) -> AnalyticsReport | SummariesReport | None:
     """Recompute the indicators (and the hub summaries after them) when a hub graph they read (or could read)
     changed; else the hub summaries alone when a graph they count changed (any hub graph: any may link to a hub);
-    None when both were current."""
+    None when both were current. ``summaries=False`` leaves the summaries (a minute at 10M triples) to the caller:
+    pages read live data while they are stale."""
     with _recompute_lock:
         status = analytics_status(store)
         if status.fresh:
-            summaries = summaries_status(store)
-            if summaries.fresh:
+            if not summaries:
+                return None
+            stale = summaries_status(store)
+            if stale.fresh:
                 return None
             done = materialise_summaries(store)
-            log.info("hub summaries were stale (%s); recomputed in %.2f s", ", ".join(summaries.changed),
-                     done.seconds)
+            log.info("hub summaries were stale (%s); recomputed in %.2f s", ", ".join(stale.changed), done.seconds)
             return done
-        report = materialise(store, progress=progress)
+        report = materialise(store, progress=progress, summaries=summaries)
     log.info("indicators were stale (%s); recomputed in %.2f s (check %.1f ms)", "; ".join(status.differences),
              report.seconds, status.seconds * 1000)
     return report

@@ -210,7 +210,8 @@ def version_triples(run: NamedNode, version: GraphVersion) -> list[Triple]:
     return out
 
 
-def materialise(store: Store, *, progress: Callable[[str, int], None] | None = None) -> AnalyticsReport:
+def materialise(store: Store, *, progress: Callable[[str, int], None] | None = None,
+                summaries: bool = True) -> AnalyticsReport:
     """Recompute every indicator from the hub's graphs and replace ``cmg:analytics`` with them; then the hub
     summaries (``kg.hub_summaries``), which count the indicators' links to countries and commodities too."""
     clock = time.perf_counter()
@@ -267,8 +268,8 @@ def materialise(store: Store, *, progress: Callable[[str, int], None] | None = N
         license_url=None, citation="critmin indicators, derived from the graphs they cite",
         rights="Derived from the source graphs named by prov:used; their terms apply."),
         triples, records_read=count, started=started)
-    summaries = materialise_summaries(store)
-    if progress:
-        progress("hub summaries", summaries.hubs)
+    done = materialise_summaries(store) if summaries else None
+    if progress and done:
+        progress("hub summaries", done.hubs)
     return AnalyticsReport(len(concentrations), len(reliance), len(overlaps), report.triples, sorted(graphs),
-                           time.perf_counter() - clock, run.value, summaries)
+                           time.perf_counter() - clock, run.value, done)

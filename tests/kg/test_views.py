@@ -8,6 +8,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg import iris
+from kg.search import build_index
 from kg.views import Views
 
 LABEL = iris.ns("rdfs", "label")
@@ -30,7 +31,7 @@ def store(tmp_path: Path) -> Store:
 
 def test_a_view_holds_everything_but_the_hidden_graphs_and_the_store_keeps_them(store, tmp_path) -> None:
     views = Views(tmp_path / "store")
-    view = views.acquire(store, frozenset({PRIVATE.value, COMPANION.value}))
+    view = views.acquire(store, frozenset({PRIVATE.value, COMPANION.value}), build_index(store))
     assert {q.graph_name for q in view.store} == {PUBLIC}
     assert len(store) == 4
     assert [hit.iri for hit in view.search_index().search("secret")] == []
@@ -44,17 +45,17 @@ def test_a_view_holds_everything_but_the_hidden_graphs_and_the_store_keeps_them(
 def test_one_view_per_class_and_generation(store, tmp_path) -> None:
     views = Views(tmp_path / "store")
     hidden = frozenset({PRIVATE.value})
-    first, again = views.acquire(store, hidden), views.acquire(store, hidden)
+    first, again = views.acquire(store, hidden, build_index(store)), views.acquire(store, hidden, build_index(store))
     assert first is again and first.users == 2
-    other = views.acquire(store, frozenset({COMPANION.value}))
+    other = views.acquire(store, frozenset({COMPANION.value}), build_index(store))
     assert other is not first
     views.advance()
-    assert views.acquire(store, hidden) is not first
+    assert views.acquire(store, hidden, build_index(store)) is not first
 
 
 def test_old_views_go_once_no_request_and_no_worker_uses_them(store, tmp_path) -> None:
     views = Views(tmp_path / "store")
-    held = views.acquire(store, frozenset({PRIVATE.value}))
+    held = views.acquire(store, frozenset({PRIVATE.value}), build_index(store))
     views.advance()
     views.remove_unused(keep=set())
     assert held.snapshot is not None and held.snapshot.exists()  # a request still reads it
@@ -63,7 +64,7 @@ def test_old_views_go_once_no_request_and_no_worker_uses_them(store, tmp_path) -
     assert held.snapshot.exists()  # a query worker still has it open
     views.remove_unused(keep=set())
     assert not held.snapshot.parent.exists()
-    current = views.acquire(store, frozenset({PRIVATE.value}))
+    current = views.acquire(store, frozenset({PRIVATE.value}), build_index(store))
     views.release(current)
     views.remove_unused(keep=set())
     assert current.snapshot is not None and current.snapshot.exists()  # this generation's views stay
