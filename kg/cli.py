@@ -105,11 +105,22 @@ def _recompute_analytics(store: object, *, out: TextIO | None = None) -> None:
 
     out = out or sys.stdout
     print("Recomputing indicators", file=out, flush=True)
-    report = materialise(store, progress=lambda name, count: print(f"  {name:<28} {count:>9,} indicators",
-                                                                     file=out, flush=True))
+    report = materialise(store, progress=lambda name, count: print(f"  {name:<28} {count:>9,}", file=out, flush=True))
     print(f"Indicators: {report.concentration} concentration, {report.import_reliance} import reliance, "
           f"{report.list_overlap} list overlap; {report.triples:,} triples from {len(report.input_graphs)} graph(s) "
           f"in {report.seconds:.2f} s into cmg:analytics.", file=out)
+
+
+def _refresh_summaries(store: object, *, out: TextIO) -> None:
+    """The hub summaries count every hub graph: a write the indicators do not read (facilities, documents) still
+    makes them stale, and the pages slow until they are recomputed."""
+    from kg.hub_summaries import materialise_summaries, summaries_status
+
+    if summaries_status(store).fresh:
+        return
+    print("Hub summaries stale; recomputing", file=out, flush=True)
+    done = materialise_summaries(store)
+    print(f"Hub summaries: {done.hubs:,} hubs in {done.seconds:.2f} s into cmg:summaries.", file=out)
 
 
 def _refresh_analytics(store: object, *, out: TextIO | None = None) -> None:
@@ -122,6 +133,7 @@ def _refresh_analytics(store: object, *, out: TextIO | None = None) -> None:
     # a store never analysed gets its (perhaps empty) indicators graph all the same: a load always leaves one
     if status.fresh and status.last_run is not None:
         print(f"Indicators already current ({status.reason}; checked in {status.seconds * 1000:.1f} ms).", file=out)
+        _refresh_summaries(store, out=out)
         return
     why = "; ".join(status.differences) or "never computed"
     print(f"Indicators stale: {why} (checked in {status.seconds * 1000:.1f} ms).", file=out, flush=True)
