@@ -33,10 +33,11 @@ import math
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 from pyoxigraph import NamedNode, QueryResultsFormat, Store
 
 from kg import iris
@@ -162,11 +163,13 @@ class SearchIndex:
         self.names: list[str] = []  # what follows is for readers who see every graph, precomputed
         self.kinds: list[str | None] = []
         self.popularity = array("l")
-        self._scores: list[float] = []
+        self._scores = array("d")
+        self._kind_codes = array("b")  # the kind's place in KINDS; -1: not indexed
         self.label_texts: list[str] = []
         self.label_entities = array("l")  # -1: the entry's graph was re-read since, the entry is gone
         self.label_graphs = array("l")
         self.label_primary = bytearray()
+        self.label_lengths = array("l")
         self.keys: list[str] = []
         self.key_labels = array("l")  # >= 0: the whole label; < 0: a later word of label ~n
         # Keys added since the last full sort, kept apart so that a write costs what it adds, not the whole index
@@ -176,6 +179,7 @@ class SearchIndex:
         self._graph_labels: dict[int, list[int]] = {}  # graph -> its label numbers
         self._graph_entities: dict[int, set[int]] = {}  # graph -> entities it types or mentions
         self.dead_labels = 0
+        self._columns: _Columns | None = None  # numpy views of the arrays above, made on the first search
 
     def __len__(self) -> int:
         return len(self.label_texts) - self.dead_labels
@@ -222,47 +226,56 @@ class SearchIndex:
         prefix = normalise(text)
         if not prefix or limit <= 0:
             return []
-        wanted = set(types) if types else None
-        hidden = _reader.hidden if _reader else frozenset()
-        differs = _reader.differs if _reader else {}
-        label_entities, label_graphs = self.label_entities, self.label_graphs
-        kinds, scores, texts = self.kinds, self._scores, self.label_texts
+        wanted = None if types is None else np.array([_KIND_ORDER[t] for t in set(types) if t in _KIND_ORDER],
+                                                     dtype=np.int8)
+        columns = self._columns or self._make_columns()
+        found = [_candidates(columns, keys, key_labels, prefix, wanted, _reader)
+                 for keys, key_labels in ((self.keys, columns.key_labels),
+                                          (self.recent_keys, columns.recent_key_labels))]
+        numbers, entities, tiers, scores = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        lengths = columns.label_lengths[numbers]
+        order = np.lexsort((lengths, -scores, tiers))
+        # Only entries ranked up to the limit-th entity's best (ties included) can be in the answer; those are
+        # ranked again in Python, where equal ranks are decided by the label's text.
+        _, firsts = np.unique(entities[order], return_index=True)
+        considered = len(order)
+        if len(firsts) > limit:
+            last = int(np.sort(firsts)[limit - 1])
+            rest = order[last:]
+            anchor = order[last]
+            tied = ((tiers[rest] == tiers[anchor]) & (scores[rest] == scores[anchor])
+                    & (lengths[rest] == lengths[anchor]))
+            considered = last + (len(rest) if tied.all() else int(np.argmin(tied)))
+        texts = self.label_texts
         best: dict[int, tuple[tuple[int, float, int, str], int, int]] = {}
-        for keys, key_labels in ((self.keys, self.key_labels), (self.recent_keys, self.recent_key_labels)):
-            position = bisect_left(keys, prefix)
-            end = min(len(keys), position + MAX_CANDIDATES)
-            while position < end:
-                key = keys[position]
-                if not key.startswith(prefix):
-                    break
-                number = key_labels[position]
-                position += 1
-                whole = number >= 0
-                if not whole:
-                    number = ~number
-                entity = label_entities[number]
-                if entity < 0 or (hidden and label_graphs[number] in hidden):
-                    end = min(len(keys), end + 1)  # what is gone or hidden does not use up the budget
-                    continue
-                kind, score, _ = differs[entity] if entity in differs else (kinds[entity], scores[entity], 0)
-                if kind is None:  # bookkeeping (source records, problems…): counted against the budget, being rare
-                    continue
-                if wanted is not None and kind not in wanted:
-                    end = min(len(keys), end + 1)  # filtered-out keys do not use up the budget
-                    continue
-                tier = (EXACT if key == prefix else PREFIX) if whole else WORD_PREFIX
-                label = texts[number]
-                rank = (tier, -score, len(label), label)
-                current = best.get(entity)
-                if current is None or rank < current[0]:
-                    best[entity] = (rank, number, tier)
-        ordered = sorted(best.items(), key=lambda item: item[1][0])[:limit]
+        chosen = order[:considered]
+        for entity, number, tier, score, length in zip(entities[chosen].tolist(), numbers[chosen].tolist(),
+                                                       tiers[chosen].tolist(), scores[chosen].tolist(),
+                                                       lengths[chosen].tolist(), strict=True):
+            rank = (tier, -score, length, texts[number])
+            current = best.get(entity)
+            if current is None or rank < current[0]:
+                best[entity] = (rank, number, tier)
+        hidden = _reader.hidden if _reader else frozenset()
         hits = []
-        for entity, (_, number, tier) in ordered:
+        for entity, (_, number, tier) in sorted(best.items(), key=lambda item: item[1][0])[:limit]:
             kind, _, popularity = self._facts(entity, hidden)
             hits.append(Hit(iri=self.iris[entity], label=self._name(entity, hidden) or texts[number],
                             matched=texts[number], kind=kind or "other", tier=tier, popularity=popularity))
         return hits
+
+    def _make_columns(self) -> _Columns:
+        """Views (no copies) of the arrays search reads, for numpy; the arrays cannot grow while they exist, which
+        suits an index that is never changed once built."""
+        self._columns = _Columns(
+            key_labels=np.frombuffer(self.key_labels, dtype=np.int64),
+            recent_key_labels=np.frombuffer(self.recent_key_labels, dtype=np.int64),
+            label_entities=np.frombuffer(self.label_entities, dtype=np.int64),
+            label_graphs=np.frombuffer(self.label_graphs, dtype=np.int64),
+            label_lengths=np.frombuffer(self.label_lengths, dtype=np.int64),
+            kind_codes=np.frombuffer(self._kind_codes, dtype=np.int8),
+            scores=np.frombuffer(self._scores, dtype=np.float64))
+        return self._columns
 
     def entity(self, iri: str, *, _hidden: frozenset[int] = frozenset()) -> tuple[str, str] | None:
         """(display label, kind) of an indexed entity; None when it is not indexed."""
@@ -334,9 +347,12 @@ class SearchIndex:
         new.iris, new._entity_ids = list(self.iris), dict(self._entity_ids)
         new._types, new._mentions, new._labels_of = list(self._types), list(self._mentions), list(self._labels_of)
         new.names, new.kinds, new.popularity, new._scores = (list(self.names), list(self.kinds),
-                                                             array("l", self.popularity), list(self._scores))
+                                                             array("l", self.popularity), array("d", self._scores))
+        new._kind_codes = array("b", self._kind_codes)
         new.label_texts, new.label_entities = list(self.label_texts), array("l", self.label_entities)
         new.label_graphs, new.label_primary = array("l", self.label_graphs), bytearray(self.label_primary)
+        new.label_lengths = array("l", self.label_lengths)
+        new._columns = None
         new._graph_ids, new._graph_labels = dict(self._graph_ids), dict(self._graph_labels)
         new._graph_entities = dict(self._graph_entities)
         new.recent_keys, new.recent_key_labels = list(self.recent_keys), array("l", self.recent_key_labels)
@@ -359,6 +375,7 @@ class SearchIndex:
             self.kinds.append(None)
             self.popularity.append(0)
             self._scores.append(0.0)
+            self._kind_codes.append(-1)
         return entity
 
     def _drop(self, graph_iri: str) -> None:
@@ -394,6 +411,7 @@ class SearchIndex:
                     self.label_entities.append(entity)
                     self.label_graphs.append(graph)
                     self.label_primary.append(primary)
+                    self.label_lengths.append(len(text))
                     self._labels_of[entity] = (*self._labels_of[entity], number)
                     numbers.append(number)
                     pending.append((key, number))
@@ -446,6 +464,7 @@ class SearchIndex:
             self.names[entity] = self.label_texts[numbers[0]] if numbers else ""
             kind = kind_of(t for found in self._types[entity].values() for t in found)
             self.kinds[entity] = kind
+            self._kind_codes[entity] = -1 if kind is None else _KIND_ORDER[kind]
             self.popularity[entity] = sum(self._mentions[entity].values())
             self._scores[entity] = _score(self.popularity[entity], kind)
 
@@ -461,6 +480,12 @@ class ReaderIndex:
             concerned.update(index._graph_entities.get(graph, ()))
             concerned.update(index.label_entities[n] for n in index._graph_labels.get(graph, ()))
         self.differs = {entity: index._facts(entity, hidden) for entity in concerned}
+        self.hidden_graphs = np.array(sorted(hidden), dtype=np.int64)
+        ordered = sorted(self.differs.items())
+        self.differing_entities = np.array([entity for entity, _ in ordered], dtype=np.int64)
+        self.differing_kinds = np.array([-1 if kind is None else _KIND_ORDER[kind] for _, (kind, _, _) in ordered],
+                                        dtype=np.int8)
+        self.differing_scores = np.array([score for _, (_, score, _) in ordered], dtype=np.float64)
 
     def search(self, text: str, *, types: Iterable[str] | None = None, limit: int = 10) -> list[Hit]:
         return self.index.search(text, types=types, limit=limit, _reader=self)
@@ -473,6 +498,75 @@ class ReaderIndex:
 
     def __contains__(self, iri: object) -> bool:
         return isinstance(iri, str) and self.entity(iri) is not None
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The index's arrays as numpy arrays (``SearchIndex._make_columns``)."""
+
+    key_labels: np.ndarray
+    recent_key_labels: np.ndarray
+    label_entities: np.ndarray
+    label_graphs: np.ndarray
+    label_lengths: np.ndarray
+    kind_codes: np.ndarray
+    scores: np.ndarray
+
+
+def _candidates(columns: _Columns, keys: list[str], key_labels: np.ndarray, prefix: str, wanted: np.ndarray | None,
+                reader: ReaderIndex | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(label numbers, entities, tiers, scores) of the entries under the first ``MAX_CANDIDATES`` keys of one sorted
+    run that start with ``prefix``; keys whose entry is gone, hidden from ``reader`` or of a kind not ``wanted`` do
+    not count against that budget, nor are they returned (bookkeeping entries count, and are not returned)."""
+    start = bisect_left(keys, prefix)
+    after = _successor(prefix)
+    stop = len(keys) if after is None else bisect_left(keys, after, lo=start)
+    exact_stop = bisect_right(keys, prefix, lo=start, hi=stop)
+    parts: list[tuple[np.ndarray, ...]] = []
+    counted = 0
+    position, chunk = start, 2 * MAX_CANDIDATES
+    while position < stop and counted < MAX_CANDIDATES:
+        end = min(stop, position + chunk)
+        signed = key_labels[position:end]
+        whole = signed >= 0
+        numbers = np.where(whole, signed, ~signed)
+        entities = columns.label_entities[numbers]
+        live = entities >= 0
+        if reader is not None and reader.hidden_graphs.size:
+            live &= ~np.isin(columns.label_graphs[numbers], reader.hidden_graphs)
+        present = np.maximum(entities, 0)
+        kinds, scores = columns.kind_codes[present], columns.scores[present]
+        if reader is not None and reader.differing_entities.size:
+            at = np.minimum(np.searchsorted(reader.differing_entities, present), reader.differing_entities.size - 1)
+            differs = reader.differing_entities[at] == present
+            kinds = np.where(differs, reader.differing_kinds[at], kinds)
+            scores = np.where(differs, reader.differing_scores[at], scores)
+        indexed = kinds >= 0
+        if wanted is None:
+            counts, keep = live, live & indexed
+        else:
+            of_kind = np.isin(kinds, wanted)
+            counts, keep = live & (of_kind | ~indexed), live & of_kind
+        running = np.cumsum(counts)
+        if running.size and counted + int(running[-1]) >= MAX_CANDIDATES:
+            cut = int(np.searchsorted(running, MAX_CANDIDATES - counted)) + 1
+            keep[cut:] = False
+            counted = MAX_CANDIDATES
+        else:
+            counted += int(running[-1]) if running.size else 0
+        tiers = np.where(whole, PREFIX, WORD_PREFIX).astype(np.int8)
+        tiers[:max(0, exact_stop - position)][whole[:max(0, exact_stop - position)]] = EXACT
+        parts.append((numbers[keep], entities[keep], tiers[keep], scores[keep]))
+        position, chunk = end, chunk * 2
+    if not parts:
+        return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.float64))
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def _successor(prefix: str) -> str | None:
+    """The least string after every string that starts with ``prefix``; None: there is none."""
+    stem = prefix.rstrip(chr(0x10FFFF))
+    return stem[:-1] + chr(ord(stem[-1]) + 1) if stem else None
 
 
 def _score(popularity: int, kind: str | None) -> float:
