@@ -158,6 +158,7 @@ def _production_key(row: Any) -> tuple[tuple[bool, str], ...]:
 _RDF = iris.PREFIXES["rdf"]
 _ENDS = {_RDF + "subject": ("subject", _RDF + "object"), _RDF + "object": ("object", _RDF + "subject")}
 _LABELS = (iris.PREFIXES["rdfs"] + "label", iris.PREFIXES["skos"] + "prefLabel")
+_EXTRACTED_STATEMENT = NamedNode(iris.ONTOLOGY + "ExtractedStatement")
 
 
 def statement_rows(store: Store, hub: NamedNode, summary: HubSummary, limit: int) -> list[dict[str, Any]]:
@@ -167,7 +168,8 @@ def statement_rows(store: Store, hub: NamedNode, summary: HubSummary, limit: int
     for graph in summary.extra:
         candidates |= {row["statement"].value
                        for row in query(store, _rq("hub_extra_statements"), graph=graph, subject=hub)}
-    rows = [row for statement in candidates for row in _statement_rows(store, hub, NamedNode(statement))]
+    labels: dict[Any, Literal | None] = {}  # statements about a hub share their other ends: look each up once
+    rows = [row for statement in candidates for row in _statement_rows(store, hub, NamedNode(statement), labels)]
     return sorted(rows, key=lambda r: (r["doc"] is not None, r["doc"].value if r["doc"] else "",
                                        r["statement"].value))[:limit]
 
@@ -176,23 +178,27 @@ def _objects(store: Store, subject: Any, predicate: str) -> list[Any]:
     return list(dict.fromkeys(q.object for q in store.quads_for_pattern(subject, NamedNode(predicate), None, None)))
 
 
-def _statement_rows(store: Store, hub: NamedNode, statement: NamedNode) -> list[dict[str, Any]]:
-    """What the query's two branches, OPTIONALs and GROUP BY give for one statement."""
+def _statement_rows(store: Store, hub: NamedNode, statement: NamedNode,
+                    labels: dict[Any, Literal | None]) -> list[dict[str, Any]]:
+    """What the query's two branches, OPTIONALs and GROUP BY give for one statement (``labels``: the smallest label
+    of each other end seen so far, kept between calls)."""
     facts: dict[str, list[Any]] = {}
     for quad in store.quads_for_pattern(statement, None, None, None):
         values = facts.setdefault(quad.predicate.value, [])
         if quad.object not in values:
             values.append(quad.object)
-    if NamedNode(iris.ONTOLOGY + "ExtractedStatement") not in facts.get(_RDF + "type", []):
+    if _EXTRACTED_STATEMENT not in facts.get(_RDF + "type", []):
         return []
     rows = []
     for end, (role, other_end) in _ENDS.items():
         if hub not in facts.get(end, []):
             continue
         for other in facts.get(other_end, []):
-            names = ([label for p in _LABELS for label in _objects(store, other, p)]
-                     if isinstance(other, NamedNode | BlankNode) else [])
-            other_label = min(names, key=lambda lit: lit.value) if names else None
+            if other not in labels:
+                names = ([label for p in _LABELS for label in _objects(store, other, p)]
+                         if isinstance(other, NamedNode | BlankNode) else [])
+                labels[other] = min(names, key=lambda lit: lit.value) if names else None
+            other_label = labels[other]
             for relation in facts.get(iris.ONTOLOGY + "relationType", []):
                 for evidence in facts.get(iris.ONTOLOGY + "evidence", []) or [None]:
                     for status in facts.get(iris.ONTOLOGY + "reviewStatus", []) or [None]:
