@@ -774,7 +774,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="100k triples, short runs: a smoke run in minutes")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients of every target")
-    parser.add_argument("--duration-s", type=float, default=20.0, help="query mix per target per scale")
+    parser.add_argument("--duration-s", type=float, default=40.0,
+                        help="query mix per target per scale (at 10M a run is a few hundred queries, some of seconds)")
     parser.add_argument("--soak-s", type=float, default=60.0, help="sustained critmin run at the largest scale")
     parser.add_argument("--timeout-s", type=float, default=10.0, help="one query's limit, the same for every target")
     parser.add_argument("--query-workers", type=int, default=Settings.model_fields["query_workers"].default,
