@@ -441,7 +441,8 @@ def describe_entity(store: Store, iri: str, *, inbound_page: int = 1, page_size:
         described.indicators = commodity_indicators(store, subject, label)
     elif kind == "country" or iri.startswith(iris.ID + "place/"):
         described.country = country_facts(store, subject, summary)
-        described.indicators = country_indicators(store, subject)
+        described.indicators = country_indicators(store, subject, hub_facts.table_rows(store, summary,
+                                                                                        "country-shares"))
     elif kind == "list":
         described.criticality_list = list_facts(store, subject)
     return described

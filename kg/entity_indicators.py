@@ -182,9 +182,12 @@ def commodity_indicators(store: Store, commodity: NamedNode, label: str | None =
                             list_overlap=list_overlap_facts(store, commodity))
 
 
-def country_indicators(store: Store, country: NamedNode) -> EntityIndicators:
-    """``country``'s shares in concentration indicators and its net import reliance indicators."""
-    rows = _first_per_indicator(query(store, _rq("country_concentration_shares"), country=country))
+def country_indicators(store: Store, country: NamedNode, stored: list[Any] | None = None) -> EntityIndicators:
+    """``country``'s shares in concentration indicators and its net import reliance indicators; ``stored``: the rows
+    of ``country_concentration_shares.rq`` when the caller has them (a hub summary's page table)."""
+    if stored is None:
+        stored = list(query(store, _rq("country_concentration_shares"), country=country))
+    rows = _first_per_indicator(stored)
     return EntityIndicators(
         concentration=[_concentration(row, _cited(row["commodity"], row["commodityLabel"]), with_share=True)
                        for row in rows],

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
 
 from kg import iris
-from kg.hub_summaries import covered, extra_graphs, summaries_status, summary_node
+from kg.hub_summaries import PAGE_TABLES, covered, extra_graphs, summaries_status, summary_node, table_node
 from kg.rq import load_query
 from kg.store import query
 
@@ -80,6 +80,21 @@ def summary_of(store: Store, hub: NamedNode) -> HubSummary | None:
                       extra=extra_graphs(store))
 
 
+_TABLES = {table.name: table for table in PAGE_TABLES}
+_TABLE_ROWS = NamedNode(iris.ONTOLOGY + "tableRows")
+
+
+def table_rows(store: Store, summary: HubSummary | None, name: str) -> list[Any] | None:
+    """The rows of the summary's page table ``name`` (``kg.hub_summaries.PAGE_TABLES``), as the query gives them over
+    the covered graphs; None when there is no summary or it has no such table (ask the query live)."""
+    if summary is None:
+        return None
+    node = table_node(summary.node, _TABLES[name])
+    for quad in store.quads_for_pattern(node, _TABLE_ROWS, None, iris.SUMMARIES_GRAPH):
+        return list(parse_query_results(quad.object.value.encode("utf-8"), format=QueryResultsFormat.JSON))
+    return None
+
+
 def _label_key(label: Any, iri: str) -> tuple[bool, str, str]:
     """ORDER BY ?label ?iri: unbound labels first."""
     return (label is not None, label.value if label is not None else "", iri)
@@ -134,7 +149,9 @@ def inbound_pairs(store: Store, hub: NamedNode, summary: HubSummary) -> tuple[in
 
 def production_rows(store: Store, hub: NamedNode, summary: HubSummary, limit: int) -> list[Any]:
     """The rows of ``commodity_production.rq`` for the commodity, in its order, partners' observations included."""
-    rows = list(query(store, _rq("hub_production"), summary=summary.node, subject=hub))
+    rows = table_rows(store, summary, "commodity-production")
+    if rows is None:
+        rows = list(query(store, _rq("hub_production"), summary=summary.node, subject=hub))
     for graph in summary.extra:
         rows += query(store, _rq("hub_extra_production"), graph=graph, subject=hub)
     unique = {tuple(_value(row[name]) for name in _PRODUCTION_COLUMNS): row for row in rows}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from pyoxigraph import Literal, NamedNode, Store, Triple
+from pyoxigraph import DefaultGraph, Literal, NamedNode, QueryResultsFormat, Store, Triple
 
 from kg import iris
 from kg.analytics import graph_versions
@@ -33,13 +33,35 @@ from kg.analytics.graph_versions import GraphVersion
 from kg.catalog import SOFTWARE, GraphDescription
 from kg.loading import count_triples, replace_graph
 from kg.rq import load_query
-from kg.store import query
+from kg.store import query, query_graphs
 
 cm, dct, prov, void, xsd = (partial(iris.ns, p) for p in ("cm", "dct", "prov", "void", "xsd"))
 RDF_TYPE = iris.ns("rdf", "type")
 FIRST_FACILITIES = 100  # as many as a country page lists
 FIRST_INBOUND = 50  # one page of inbound links at the entity pages' page size
 FIRST_STATEMENTS = 200  # as many extracted statements as an entity page shows
+RDF_JSON = iris.ns("rdf", "JSON")
+
+
+@dataclass(frozen=True)
+class PageTable:
+    """A hub page query whose whole answer a summary stores (``cm:pageTable``): asked once per hub of ``kind`` over
+    the covered graphs and the summaries, with ``?<hub_variable>`` bound to the hub (and ``?summary`` to its summary
+    when ``with_summary``)."""
+
+    name: str
+    kind: str
+    query_file: str
+    hub_variable: str
+    with_summary: bool = False
+
+
+# The two biggest costs of a hub page at 10M triples (bench/profile_entities.py): a country's shares in ~200
+# concentration indicators (60-80 ms) and a commodity's ~200 place-level production rows (25-40 ms)
+PAGE_TABLES = (
+    PageTable("country-shares", "country", "country_concentration_shares", "country"),
+    PageTable("commodity-production", "commodity", "hub_production", "subject", with_summary=True),
+)
 
 
 def covered(graph: str) -> bool:
@@ -52,6 +74,10 @@ def extra_graphs(store: Store) -> list[NamedNode]:
     return sorted((g for g in store.named_graphs()
                    if isinstance(g, NamedNode) and not covered(g.value) and g != iris.SUMMARIES_GRAPH),
                   key=lambda g: g.value)
+
+
+def table_node(summary: NamedNode, table: PageTable) -> NamedNode:
+    return NamedNode(f"{summary.value}/table/{table.name}")
 
 
 def summary_node(hub: str) -> NamedNode | None:
@@ -311,12 +337,41 @@ def materialise_summaries(store: Store) -> SummariesReport:
             triples.append(Triple(part, dct("modified"), Literal(version.modified, datatype=xsd("dateTime"))))
         if version.triples is not None:
             triples.append(Triple(part, void("triples"), Literal(version.triples)))
-    report = replace_graph(store, GraphDescription(
+    description = GraphDescription(
         name=iris.SUMMARIES_GRAPH_NAME, title="Hub summaries",
         description="Per country and commodity: facilities (count, first by name, by stage), place-level production "
-                    "observations and inbound links, counted over the hub's public graphs; each with the graph "
-                    "versions it was computed from.",
+                    "observations, inbound links and the answers of the page's costliest queries, over the hub's "
+                    "public graphs; each with the graph versions it was computed from.",
         license_url=None, citation="critmin hub summaries, derived from the graphs they cite",
-        rights="Derived from the source graphs named by prov:wasDerivedFrom; their terms apply."),
-        triples, records_read=len(hubs), started=started)
+        rights="Derived from the source graphs named by prov:wasDerivedFrom; their terms apply.")
+    replace_graph(store, description, triples, records_read=len(hubs), started=started)
+    # The tables' queries read the summaries just written (a commodity's production rows start from its listed
+    # observations), so they are written in a second pass; until it ends, pages ask those queries live.
+    triples += page_tables(store, {hub: entry.kind for hub, entry in hubs.items()})
+    report = replace_graph(store, description, triples, records_read=len(hubs), started=started)
     return SummariesReport(len(hubs), report.triples, time.perf_counter() - clock)
+
+
+def page_tables(store: Store, hubs: dict[str, str]) -> list[Triple]:
+    """The page tables of ``hubs`` (IRI -> kind), each asked over the covered graphs and the summaries only, so that
+    no partner's data reaches them (a partner's own additions are asked live, per caller: ``kg.hub_facts``)."""
+    graphs = [g for g in store.named_graphs() if isinstance(g, NamedNode) and covered(g.value)]
+    graphs.append(iris.SUMMARIES_GRAPH)
+    # The same dataset as the union of all graphs when there is nothing else, which pyoxigraph answers 2-5x faster
+    # than a list of graphs (bench store at 1M: 26 against 45 ms a country, 4.5 against 25 ms a commodity)
+    unnamed = next(store.quads_for_pattern(None, None, None, DefaultGraph()), None)
+    everything = not extra_graphs(store) and unnamed is None
+    out: list[Triple] = []
+    for hub, kind in sorted(hubs.items()):
+        node = summary_node(hub)
+        for table in PAGE_TABLES:
+            if node is None or table.kind != kind:
+                continue
+            bindings = {table.hub_variable: NamedNode(hub)} | ({"summary": node} if table.with_summary else {})
+            answer = (query(store, _rq(table.query_file), **bindings) if everything
+                      else query_graphs(store, _rq(table.query_file), graphs, **bindings))
+            rows = answer.serialize(format=QueryResultsFormat.JSON).decode("utf-8")
+            part = table_node(node, table)
+            out += [Triple(node, cm("pageTable"), part), Triple(part, cm("tableName"), Literal(table.name)),
+                    Triple(part, cm("tableRows"), Literal(rows, datatype=RDF_JSON))]
+    return out

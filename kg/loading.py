@@ -151,6 +151,9 @@ def _swap_in(
     except BaseException:
         recover_interrupted_loads(store)
         raise
+    # Until the write leaves RocksDB's memtable, listing the graphs walks its deletions: 11 ms after the hub
+    # summaries were replaced at 1M triples, 25 ms at 10M, against 0.3 ms flushed; every request lists them.
+    store.flush()
     return LoadReport(
         graph=graph.value,
         triples=triples,

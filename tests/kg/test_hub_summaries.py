@@ -4,6 +4,7 @@ built from its summary says exactly what the live queries say, and a change to a
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 from kg import entities, iris
 from kg.analytics.freshness import recompute_if_stale
 from kg.catalog import GraphDescription
-from kg.hub_facts import summary_of
-from kg.hub_summaries import summaries_status
+from kg.entity_indicators import country_indicators
+from kg.hub_facts import summary_of, table_rows
+from kg.hub_summaries import materialise_summaries, summaries_status
 from kg.loading import replace_graph
 from kg.rq import load_query
 from kg.store import open_store, query
@@ -70,6 +72,42 @@ def test_commodity_pages_from_summaries_equal_the_live_queries(bundled) -> None:
         with_stages += bool(got.facilities_by_stage)
         with_production += bool(got.producers)
     assert with_stages > 10 and with_production >= 5
+
+
+def test_country_shares_from_page_tables_equal_the_live_query(bundled) -> None:
+    store, _ = bundled
+    shares = 0
+    for hub in hubs(store, "country"):
+        rows = table_rows(store, summary_of(store, hub), "country-shares")
+        assert rows is not None, hub
+        got = country_indicators(store, hub, rows)
+        assert got == country_indicators(store, hub), hub
+        shares += len(got.concentration)
+    assert shares > 20
+    assert all(table_rows(store, summary_of(store, hub), "commodity-production") is not None
+               for hub in hubs(store, "commodity"))  # what the commodity pages above were built from
+
+
+def test_page_tables_leave_partner_graphs_out(copy: Store) -> None:
+    """A partner graph present when the tables are made (so they are asked over the covered graphs by name) gives
+    them nothing: not its label of a commodity, not its production figure."""
+    partner = NamedNode(iris.GRAPH + "partner/alpha/figures")
+    observation = NamedNode(iris.ID + "observation/alpha-test/1")
+    copy.add(Quad(LITHIUM, iris.ns("skos", "prefLabel"), Literal("!Alpha lithium", language="en"), partner))
+    xsd = partial(iris.ns, "xsd")
+    copy.extend([Quad(observation, p, o, partner) for p, o in (
+        (iris.ns("rdf", "type"), NamedNode(CM + "ProductionObservation")), (NamedNode(CM + "commodity"), LITHIUM),
+        (NamedNode(CM + "refArea"), AUSTRALIA), (NamedNode(CM + "refYear"), Literal("1901", datatype=xsd("gYear"))),
+        (iris.ns("qudt", "numericValue"), Literal("4242.5", datatype=xsd("decimal"))))])
+    materialise_summaries(copy)
+    tables = [q.object.value for q in copy.quads_for_pattern(None, NamedNode(CM + "tableRows"), None,
+                                                              iris.SUMMARIES_GRAPH)]
+    assert tables and not any("!Alpha" in rows or "4242.5" in rows or "alpha-test" in rows for rows in tables)
+    summary = summary_of(copy, LITHIUM)
+    assert summary is not None and table_rows(copy, summary, "commodity-production") is not None
+    # the partner's figure still reaches the page of a reader of the partner graph, asked live from that graph
+    years = entities.commodity_facts(copy, LITHIUM, summary).years
+    assert "1901" in years and years == entities.commodity_facts(copy, LITHIUM).years
 
 
 def test_inbound_links_from_summaries_equal_the_live_queries(bundled) -> None:
