@@ -13,11 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
+from pyoxigraph import Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
 
 from kg import iris
-from kg.hub_summaries import PAGE_TABLES, covered, extra_graphs, summaries_status, summary_node, table_node
+from kg.hub_summaries import (
+    STATEMENTS_TABLE,
+    covered,
+    extra_graphs,
+    summaries_status,
+    summary_node,
+    table_node,
+)
 from kg.rq import load_query
+from kg.statement_rows import statement_rows as rows_of_statement
 from kg.store import query
 
 
@@ -80,7 +88,6 @@ def summary_of(store: Store, hub: NamedNode) -> HubSummary | None:
                       extra=extra_graphs(store))
 
 
-_TABLES = {table.name: table for table in PAGE_TABLES}
 _TABLE_ROWS = NamedNode(iris.ONTOLOGY + "tableRows")
 
 
@@ -89,7 +96,7 @@ def table_rows(store: Store, summary: HubSummary | None, name: str) -> list[Any]
     the covered graphs; None when there is no summary or it has no such table (ask the query live)."""
     if summary is None:
         return None
-    node = table_node(summary.node, _TABLES[name])
+    node = table_node(summary.node, name)
     for quad in store.quads_for_pattern(node, _TABLE_ROWS, None, iris.SUMMARIES_GRAPH):
         return list(parse_query_results(quad.object.value.encode("utf-8"), format=QueryResultsFormat.JSON))
     return None
@@ -171,56 +178,19 @@ def _production_key(row: Any) -> tuple[tuple[bool, str], ...]:
                  for name in ("stageLabel", "measure", "areaLabel", "year"))
 
 
-
-_RDF = iris.PREFIXES["rdf"]
-_ENDS = {_RDF + "subject": ("subject", _RDF + "object"), _RDF + "object": ("object", _RDF + "subject")}
-_LABELS = (iris.PREFIXES["rdfs"] + "label", iris.PREFIXES["skos"] + "prefLabel")
-_EXTRACTED_STATEMENT = NamedNode(iris.ONTOLOGY + "ExtractedStatement")
-
-
-def statement_rows(store: Store, hub: NamedNode, summary: HubSummary, limit: int) -> list[dict[str, Any]]:
-    """The rows of ``entity_extracted_statements.rq`` for the hub, in its order: the summary's statements and those
-    of the caller's partner graphs, each read whole by pattern (a few lookups, not a query over every statement)."""
-    candidates = set(summary.statements)
+def statement_rows(store: Store, hub: NamedNode, summary: HubSummary, limit: int) -> list[Any]:
+    """The rows of ``entity_extracted_statements.rq`` for the hub, in its order: the summary's statements (from its
+    page table, else read by pattern) and those of the caller's partner graphs, read by pattern; a statement a
+    partner graph mentions is read whole from the caller's view, as the live query would."""
+    extra: set[str] = set()
     for graph in summary.extra:
-        candidates |= {row["statement"].value
-                       for row in query(store, _rq("hub_extra_statements"), graph=graph, subject=hub)}
+        extra |= {row["statement"].value for row in query(store, _rq("hub_extra_statements"), graph=graph,
+                                                           subject=hub)}
+    stored = table_rows(store, summary, STATEMENTS_TABLE)
+    if stored is None:
+        stored, extra = [], extra | set(summary.statements)
     labels: dict[Any, Literal | None] = {}  # statements about a hub share their other ends: look each up once
-    rows = [row for statement in candidates for row in _statement_rows(store, hub, NamedNode(statement), labels)]
+    rows = [row for row in stored if row["statement"].value not in extra]
+    rows += [row for statement in extra for row in rows_of_statement(store, hub, NamedNode(statement), labels)]
     return sorted(rows, key=lambda r: (r["doc"] is not None, r["doc"].value if r["doc"] else "",
                                        r["statement"].value))[:limit]
-
-
-def _objects(store: Store, subject: Any, predicate: str) -> list[Any]:
-    return list(dict.fromkeys(q.object for q in store.quads_for_pattern(subject, NamedNode(predicate), None, None)))
-
-
-def _statement_rows(store: Store, hub: NamedNode, statement: NamedNode,
-                    labels: dict[Any, Literal | None]) -> list[dict[str, Any]]:
-    """What the query's two branches, OPTIONALs and GROUP BY give for one statement (``labels``: the smallest label
-    of each other end seen so far, kept between calls)."""
-    facts: dict[str, list[Any]] = {}
-    for quad in store.quads_for_pattern(statement, None, None, None):
-        values = facts.setdefault(quad.predicate.value, [])
-        if quad.object not in values:
-            values.append(quad.object)
-    if _EXTRACTED_STATEMENT not in facts.get(_RDF + "type", []):
-        return []
-    rows = []
-    for end, (role, other_end) in _ENDS.items():
-        if hub not in facts.get(end, []):
-            continue
-        for other in facts.get(other_end, []):
-            if other not in labels:
-                names = ([label for p in _LABELS for label in _objects(store, other, p)]
-                         if isinstance(other, NamedNode | BlankNode) else [])
-                labels[other] = min(names, key=lambda lit: lit.value) if names else None
-            other_label = labels[other]
-            for relation in facts.get(iris.ONTOLOGY + "relationType", []):
-                for evidence in facts.get(iris.ONTOLOGY + "evidence", []) or [None]:
-                    for status in facts.get(iris.ONTOLOGY + "reviewStatus", []) or [None]:
-                        for doc in facts.get(iris.PREFIXES["prov"] + "wasDerivedFrom", []) or [None]:
-                            rows.append({"statement": statement, "relation": relation, "role": Literal(role),
-                                         "other": other, "otherLabel": other_label, "evidence": evidence,
-                                         "status": status, "doc": doc})
-    return rows

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, QueryResultsFormat, Store, Triple
 
@@ -33,6 +34,7 @@ from kg.analytics.graph_versions import GraphVersion
 from kg.catalog import SOFTWARE, GraphDescription
 from kg.loading import count_triples, replace_graph
 from kg.rq import load_query
+from kg.statement_rows import STATEMENT_VARIABLES, rows_json, statement_rows
 from kg.store import query, query_graphs
 
 cm, dct, prov, void, xsd = (partial(iris.ns, p) for p in ("cm", "dct", "prov", "void", "xsd"))
@@ -76,8 +78,11 @@ def extra_graphs(store: Store) -> list[NamedNode]:
                   key=lambda g: g.value)
 
 
-def table_node(summary: NamedNode, table: PageTable) -> NamedNode:
-    return NamedNode(f"{summary.value}/table/{table.name}")
+STATEMENTS_TABLE = "hub-statements"  # the rows of the summarised statements (kg.statement_rows), read by pattern
+
+
+def table_node(summary: NamedNode, name: str) -> NamedNode:
+    return NamedNode(f"{summary.value}/table/{name}")
 
 
 def summary_node(hub: str) -> NamedNode | None:
@@ -266,6 +271,11 @@ def compute(store: Store) -> tuple[dict[str, _Hub], dict[str, Literal], dict[str
     return hubs, labels, facility_type_labels, stage_labels
 
 
+def _first_statements(entry: _Hub) -> list[str]:
+    """The statements of the hub's first (document, statement) pairs, as the page orders them (no document first)."""
+    return sorted({statement for *_, statement in sorted(entry.statements)[:FIRST_STATEMENTS]})
+
+
 def _sort_key(facility: str, labels: dict[str, Literal]) -> tuple[bool, str, str]:
     label = labels.get(facility)
     return (label is not None, label.value if label is not None else "", facility)  # unbound first, as ORDER BY
@@ -285,9 +295,7 @@ def summary_triples(hub: str, entry: _Hub, labels: dict[str, Literal], type_labe
         part = NamedNode(f"{node.value}/inbound/{rank}")
         out += [Triple(node, cm("inboundLink"), part), Triple(part, cm("inboundLinkProperty"), NamedNode(p)),
                 Triple(part, cm("inboundLinkSubject"), NamedNode(s))]
-    # the statements of the first (document, statement) pairs, as the page orders them (no document first)
-    first_statements = {statement for *_, statement in sorted(entry.statements)[:FIRST_STATEMENTS]}
-    out += [Triple(node, cm("summarisedStatement"), NamedNode(s)) for s in sorted(first_statements)]
+    out += [Triple(node, cm("summarisedStatement"), NamedNode(s)) for s in _first_statements(entry)]
     if entry.kind == "country":
         out.append(Triple(node, cm("facilityCount"), Literal(len(entry.facilities))))
         first = sorted(entry.facilities, key=lambda f: _sort_key(f, labels))[:FIRST_FACILITIES]
@@ -347,14 +355,14 @@ def materialise_summaries(store: Store) -> SummariesReport:
     replace_graph(store, description, triples, records_read=len(hubs), started=started)
     # The tables' queries read the summaries just written (a commodity's production rows start from its listed
     # observations), so they are written in a second pass; until it ends, pages ask those queries live.
-    triples += page_tables(store, {hub: entry.kind for hub, entry in hubs.items()})
+    triples += page_tables(store, hubs)
     report = replace_graph(store, description, triples, records_read=len(hubs), started=started)
     return SummariesReport(len(hubs), report.triples, time.perf_counter() - clock)
 
 
-def page_tables(store: Store, hubs: dict[str, str]) -> list[Triple]:
-    """The page tables of ``hubs`` (IRI -> kind), each asked over the covered graphs and the summaries only, so that
-    no partner's data reaches them (a partner's own additions are asked live, per caller: ``kg.hub_facts``)."""
+def page_tables(store: Store, hubs: dict[str, _Hub]) -> list[Triple]:
+    """The page tables of ``hubs``, each asked over the covered graphs and the summaries only, so that no partner's
+    data reaches them (a partner's own additions are asked live, per caller: ``kg.hub_facts``)."""
     graphs = [g for g in store.named_graphs() if isinstance(g, NamedNode) and covered(g.value)]
     graphs.append(iris.SUMMARIES_GRAPH)
     # The same dataset as the union of all graphs when there is nothing else, which pyoxigraph answers 2-5x faster
@@ -362,16 +370,23 @@ def page_tables(store: Store, hubs: dict[str, str]) -> list[Triple]:
     unnamed = next(store.quads_for_pattern(None, None, None, DefaultGraph()), None)
     everything = not extra_graphs(store) and unnamed is None
     out: list[Triple] = []
-    for hub, kind in sorted(hubs.items()):
+    for hub, entry in sorted(hubs.items()):
         node = summary_node(hub)
+        if node is None:
+            continue
+        tables: dict[str, str] = {}
         for table in PAGE_TABLES:
-            if node is None or table.kind != kind:
-                continue
-            bindings = {table.hub_variable: NamedNode(hub)} | ({"summary": node} if table.with_summary else {})
-            answer = (query(store, _rq(table.query_file), **bindings) if everything
-                      else query_graphs(store, _rq(table.query_file), graphs, **bindings))
-            rows = answer.serialize(format=QueryResultsFormat.JSON).decode("utf-8")
-            part = table_node(node, table)
-            out += [Triple(node, cm("pageTable"), part), Triple(part, cm("tableName"), Literal(table.name)),
+            if table.kind == entry.kind:
+                bindings = {table.hub_variable: NamedNode(hub)} | ({"summary": node} if table.with_summary else {})
+                answer = (query(store, _rq(table.query_file), **bindings) if everything
+                          else query_graphs(store, _rq(table.query_file), graphs, **bindings))
+                tables[table.name] = answer.serialize(format=QueryResultsFormat.JSON).decode("utf-8")
+        labels: dict[Any, Literal | None] = {}
+        statements = [row for statement in _first_statements(entry) for row in statement_rows(
+            store, NamedNode(hub), NamedNode(statement), labels, graphs=covered)]
+        tables[STATEMENTS_TABLE] = rows_json(STATEMENT_VARIABLES, statements)
+        for name, rows in tables.items():
+            part = table_node(node, name)
+            out += [Triple(node, cm("pageTable"), part), Triple(part, cm("tableName"), Literal(name)),
                     Triple(part, cm("tableRows"), Literal(rows, datatype=RDF_JSON))]
     return out
