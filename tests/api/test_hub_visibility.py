@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode
 
 from kg.hub_facts import summary_of
-from tests.backends import embedded_only, serve_app
+from tests.backends import serve_app
 
 BASE = "https://w3id.org/critmin/"
 PRIVATE = f"{BASE}graph/partner/alpha/mines"
@@ -49,7 +49,6 @@ def client(bundled_copy, accounts: Path, callers, before) -> Iterator[TestClient
         yield test_client
 
 
-@embedded_only("reads the summaries in the app's own store")
 def test_the_pages_are_built_from_the_summaries(client: TestClient) -> None:
     """A partner's upload is no input of the public summaries: they stay current, and the pages use them."""
     summary = summary_of(client.app.state.store, NamedNode(f"{BASE}id/country/AUS"))
