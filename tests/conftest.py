@@ -10,6 +10,17 @@ from kg.accounts import add_partner, create_token, list_partners
 from kg.loading import LoadReport, load_bundled
 from kg.store import open_store
 
+# A test's figures for the reader (measured, not asserted): ``record_property(PRINTED, text)``. They are printed at
+# the end of the run, after the test's name; a print of the test itself would be lost under pytest-xdist.
+PRINTED = "printed"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for report in terminalreporter.stats.get("passed", []):
+        for name, text in getattr(report, "user_properties", ()):
+            if name == PRINTED and report.when == "call":
+                terminalreporter.write_line(f"\n{report.nodeid}:\n{text}")
+
 
 @pytest.fixture(scope="session")
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[LoadReport]]:
