@@ -6,6 +6,8 @@ in memory and lives for the session; a test that needs an empty store calls ``Re
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
 import socket
 import subprocess
@@ -24,6 +26,7 @@ import pytest
 from kg.remote_store import RemoteStore
 
 START_TIMEOUT_S = 20.0
+_PORTS = random.Random()  # its own: a test seeding the random module does not make it repeat ports
 
 
 def oxigraph_binary() -> str | None:
@@ -43,9 +46,21 @@ class OxigraphServer:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port free now, below the ephemeral range (so no client connection holds it meanwhile). Under
+    pytest-xdist, one that no other worker of the run is given: the port is released before the server binds it, so
+    two workers could otherwise pick the same one, and one's server answer the other's start-up probe. Worker k of n
+    takes the ports p with (p - 20000) % n == k."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker.removeprefix("gw")) % workers if worker.startswith("gw") else 0
+    while True:
+        port = _PORTS.randrange(20000 + index, 32768, workers)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 @contextmanager
