@@ -79,7 +79,7 @@ test: install browser
 
 # Every app test again over a remote store: each app is served by a real `oxigraph serve` on loopback
 # (docs/remote-store.md, "The remote test pass"): all of tests/api, the browser tests and the demonstration
-# documents' pages, 515 tests in 6 min 14 s on 2 cores (tests/api alone in one process: 10 min 5 s).
+# documents' pages, 515 tests in 5 1/2 to 6 1/4 minutes on 2 cores (tests/api alone in one process: 10 min 5 s).
 REMOTE_TESTS := tests/api tests/browser tests/nlp/test_demo_documents.py
 test-remote: install
 	CRITMIN_TEST_STORE_BACKEND=remote $(PYTEST) $(REMOTE_TESTS)
