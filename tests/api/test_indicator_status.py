@@ -94,7 +94,7 @@ def test_status_names_the_run_and_the_versions_it_read(client: TestClient) -> No
     inputs = {v["graph"]: v for v in body["inputs"]}
     world = catalog_versions(client.app.state.store)[WORLD.value]
     assert inputs[WORLD.value] == {"graph": WORLD.value, "modified": world.modified, "triples": world.triples}
-    assert body["check_ms"] < 500
+    assert isinstance(body["check_ms"], int | float)  # how long the check took: measured, not bounded (bench/)
     assert "/api/indicators/status" in client.get("/openapi.json").json()["paths"]
 
 

@@ -92,7 +92,6 @@ def test_after_a_load_the_indicators_are_fresh_with_the_versions_they_read(store
     for name in ("usgs-mcs2025-world", "usgs-mcs2025-salient", "critical-mineral-lists", "countries", "ontology"):
         assert recorded[iris.graph(name).value] == catalog[iris.graph(name).value]
     assert iris.graph("icmm-gmd").value not in recorded  # facilities only: nothing an indicator reads
-    assert status.seconds < 0.5
 
 
 def test_a_changed_source_makes_them_stale_and_recomputing_gives_the_new_hhi(store: Store) -> None:
