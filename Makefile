@@ -47,7 +47,7 @@ run: load serve
 # The benchmark harness (bench/run.py): critmin against in-process pyoxigraph, the Oxigraph server and
 # rdflib-endpoint at 1M and 10M synthetic triples, load, entity pages, autocomplete, memory, and NLP extraction
 # against bare spaCy (bench/nlp.py). Prints a markdown table; writes bench/results/latest.json and latest.md. About
-# 18 minutes on 2 cores; generated data is cached in bench/.cache/ (about 1.6 GB at 10M). bench-quick: 100k, ~2 min.
+# 16 minutes on 2 cores; generated data is cached in bench/.cache/ (about 1.6 GB at 10M). bench-quick: 100k, ~2 min.
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
