@@ -132,8 +132,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     from fastapi.staticfiles import StaticFiles
 
-    from api.routers import home, sparql, workbench
+    from api.routers import health, home, sparql, workbench
 
+    app.include_router(health.router)  # /healthz, /readyz
     app.include_router(workbench.router)  # before the /static mount: it serves /static/vendor/ (an allowlist)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.include_router(sparql.router)
