@@ -64,7 +64,10 @@ def _rq(name: str) -> str:
 def summary_of(store: Store, hub: NamedNode) -> HubSummary | None:
     """The hub's summary, if the summaries are current and hold one; else None (ask the live queries)."""
     node = summary_node(hub.value)
-    if node is None or not summaries_status(store).fresh:
+    if node is None:
+        return None
+    names = list(store.named_graphs())  # listed once: over a remote store each listing is a request
+    if not summaries_status(store, names).fresh:
         return None
     rows = list(query(store, _rq("hub_summary"), summary=node))
     if not rows:
@@ -85,7 +88,7 @@ def summary_of(store: Store, hub: NamedNode) -> HubSummary | None:
     return HubSummary(node=node, facility_count=int(first["facilities"].value) if first["facilities"] else None,
                       facilities=facilities, stages=stages, inbound_total=int(first["inbound"].value),
                       inbound_first=sorted(set(inbound)), statements=sorted(set(statements)),
-                      extra=extra_graphs(store))
+                      extra=extra_graphs(store, names))
 
 
 _TABLE_ROWS = NamedNode(iris.ONTOLOGY + "tableRows")

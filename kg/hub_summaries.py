@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, QueryResultsFormat, Store, Triple
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QueryResultsFormat, Store, Triple
 
 from kg import iris
 from kg.analytics import graph_versions
@@ -71,9 +71,10 @@ def covered(graph: str) -> bool:
     return is_hub_graph(graph) or graph == iris.ANALYTICS_GRAPH.value
 
 
-def extra_graphs(store: Store) -> list[NamedNode]:
-    """The graphs of ``store`` a summary leaves out (partner and staging graphs): what a page must ask live."""
-    return sorted((g for g in store.named_graphs()
+def extra_graphs(store: Store, names: Iterable[NamedNode | BlankNode] | None = None) -> list[NamedNode]:
+    """The graphs of ``store`` a summary leaves out (partner and staging graphs): what a page must ask live
+    (``names``: the store's graph names, when the caller has listed them already)."""
+    return sorted((g for g in (store.named_graphs() if names is None else names)
                    if isinstance(g, NamedNode) and not covered(g.value) and g != iris.SUMMARIES_GRAPH),
                   key=lambda g: g.value)
 
@@ -100,7 +101,7 @@ def _rows(store: Store, name: str, **bindings: object) -> Iterable:
 
 # --- versions: when the summaries are current -------------------------------------------------------------------
 
-def current_versions(store: Store) -> dict[str, GraphVersion]:
+def current_versions(store: Store, names: Iterable[NamedNode | BlankNode] | None = None) -> dict[str, GraphVersion]:
     """The version of every covered graph now: its catalog entry, else its triple count. The catalog graph itself
     is left out: every load rewrites it, and the graph loaded has its own version."""
     versions: dict[str, GraphVersion] = {}
@@ -109,7 +110,7 @@ def current_versions(store: Store) -> dict[str, GraphVersion]:
         if covered(graph) and graph != iris.CATALOG_GRAPH.value:
             versions[graph] = GraphVersion(graph, row["modified"].value if row["modified"] else None,
                                            int(row["triples"].value) if row["triples"] else None)
-    for node in store.named_graphs():
+    for node in store.named_graphs() if names is None else names:
         graph = node.value
         if covered(graph) and graph != iris.CATALOG_GRAPH.value and graph not in versions:
             versions[graph] = GraphVersion(graph, None, count_triples(store, NamedNode(graph)))
@@ -132,15 +133,16 @@ class SummariesStatus:
     changed: list[str] = field(default_factory=list)  # graphs added, removed or changed since the summaries
 
 
-def summaries_status(store: Store) -> SummariesStatus:
-    """Whether the summaries were computed from the covered graphs as they are now (a few milliseconds)."""
+def summaries_status(store: Store, names: Iterable[NamedNode | BlankNode] | None = None) -> SummariesStatus:
+    """Whether the summaries were computed from the covered graphs as they are now (a few milliseconds; ``names``:
+    the store's graph names, when the caller has listed them already)."""
     recorded = recorded_versions(store)
     if recorded is None:
         # made with the indicators: a store never analysed (nothing to compute indicators from) has none either,
         # and its pages ask the live queries
         analysed = store.contains_named_graph(iris.ANALYTICS_GRAPH)
         return SummariesStatus(not analysed, ["(never computed)"] if analysed else [])
-    now = current_versions(store)
+    now = current_versions(store, names)
     changed = sorted(g for g in recorded.keys() | now.keys() if recorded.get(g) != now.get(g))
     return SummariesStatus(not changed, changed)
 

@@ -582,28 +582,27 @@ def _passes_through(tokens: list[Token], select_at: int, end: int, names: set[st
     return where_at
 
 
-def _closing_paren(tokens: list[Token], at: int, end: int) -> int:
+def _closing(tokens: list[Token], at: int, end: int, opening: str, closing: str) -> int | None:
+    """The index of the bracket closing the one at ``at``, looking before ``end``; None when it is not closed."""
     depth = 0
     for index in range(at, end):
-        if tokens[index].is_punct("("):
+        if tokens[index].is_punct(opening):
             depth += 1
-        elif tokens[index].is_punct(")"):
+        elif tokens[index].is_punct(closing):
             depth -= 1
             if depth == 0:
                 return index
-    return end
+    return None
+
+
+def _closing_paren(tokens: list[Token], at: int, end: int) -> int:
+    found = _closing(tokens, at, end, "(", ")")
+    return end if found is None else found
 
 
 def _matching(tokens: list[Token], at: int) -> int:
-    depth = 0
-    for index in range(at, len(tokens)):
-        if tokens[index].is_punct("{"):
-            depth += 1
-        elif tokens[index].is_punct("}"):
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(tokens) - 1
+    found = _closing(tokens, at, len(tokens), "{", "}")
+    return len(tokens) - 1 if found is None else found
 
 
 def _with_prologue(text: str, declared: Mapping[str, str], prefixes: Mapping[str, str] | None,
