@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run load serve test test-remote lint clean browser bench bench-quick train-relations
+.PHONY: install run load serve test test-remote lint clean browser bench bench-quick train-relations stress
 
 install: $(VENV)/.installed node_modules/.package-lock.json
 
@@ -83,6 +83,11 @@ test: install browser
 REMOTE_TESTS := tests/api tests/browser tests/nlp/test_demo_documents.py
 test-remote: install
 	CRITMIN_TEST_STORE_BACKEND=remote $(PYTEST) $(REMOTE_TESTS)
+
+# The long checks, whose figures go into the closing notes. Crash safety (tests/crash): 100 critmin processes killed
+# with SIGKILL during uploads and loads, each store checked after (about 10 minutes on 2 cores).
+stress: install
+	CRITMIN_CRASH_TRIALS=100 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
 
 clean:
 	rm -rf $(VENV) var *.egg-info
