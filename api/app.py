@@ -178,4 +178,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(events.router)  # before dashboard: /dashboard/events… must not match /dashboard/{commodity}
     app.include_router(dashboard.router)
+    from api.routers import admin  # POST /admin/backup: a checkpoint of the store for `critmin backup`
+
+    app.include_router(admin.router)
     return app

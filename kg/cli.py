@@ -470,6 +470,42 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back the store and accounts database up into a new folder, while `critmin serve` runs or not."""
+    import os
+
+    from kg.backup import backup, checkpoint_from_server
+
+    settings = _settings(args)
+    if settings.store_backend == "remote":
+        return _fail("the store is a remote SPARQL server: back it up with that server's own tool (e.g. oxigraph "
+                     "backup); critmin backup copies the embedded store and the accounts database")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = args.url or settings.base_url or f"http://{host}:{settings.port}"
+    token = args.token or os.environ.get("CRITMIN_TOKEN")
+    done = backup(settings.store, settings.accounts_db, args.target, progress=lambda line: print(line, flush=True),
+                  checkpoint_from_server=lambda: checkpoint_from_server(url, token))
+    accounts = f"{done.accounts_bytes:,} bytes of accounts" if done.accounts_bytes is not None else "no accounts"
+    print(f"Backup complete: {done.folder}: {done.store.graphs:,} graphs, {done.store.quads:,} quads, {accounts}, "
+          f"taken {'by the running server' if done.via_server else 'directly'} in {done.seconds:.2f} s")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in place of the store and accounts database; the server must be stopped."""
+    from kg.backup import restore
+
+    settings = _settings(args)
+    if settings.store_backend == "remote":
+        return _fail("the store is a remote SPARQL server: restore it with that server's own tool")
+    done = restore(args.backup, settings.store, settings.accounts_db, progress=lambda line: print(line, flush=True))
+    accounts = f"{done.accounts_bytes:,} bytes of accounts" if done.accounts_bytes is not None else "no accounts"
+    print(f"Restore complete: {settings.store} and {settings.accounts_db} are the backup of {done.created} "
+          f"({done.folder}): {done.store.graphs:,} graphs, {done.store.quads:,} quads, {accounts}, "
+          f"in {done.seconds:.2f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="critmin", description="Critical-mineral supply-chain knowledge graph.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -565,6 +601,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also write each document's candidate facts, with evidence, into its own graph doc-{id}")
     extract.set_defaults(run=cmd_extract)
 
+    backup = command("backup", "Copy the store and the accounts database into a new folder, consistently, while "
+                               "`critmin serve` runs (it makes the checkpoint) or not.")
+    backup.add_argument("target", type=Path, help="a new (or empty) folder")
+    backup.add_argument("--accounts-db", type=Path, help=accounts_help)
+    backup.add_argument("--url", help="the running server's address (default: base_url, else http://host:port)")
+    backup.add_argument("--token", help="an admin token for the running server (default: env CRITMIN_TOKEN)")
+    backup.set_defaults(run=cmd_backup)
+    restore = command("restore", "Replace the store and the accounts database with a backup (stop the server "
+                                 "first); the backup is checked against its manifest before anything changes.")
+    restore.add_argument("backup", type=Path, help="a folder made by `critmin backup`")
+    restore.add_argument("--accounts-db", type=Path, help=accounts_help)
+    restore.set_defaults(run=cmd_restore)
+
     stats = command("stats", "What the store holds, graph by graph, from the catalog.")
     stats.add_argument("--format", choices=["text", "tsv", "json"], default="text")
     stats.set_defaults(run=cmd_stats)
@@ -575,6 +624,7 @@ def main(argv: list[str] | None = None) -> int:
     from extractors.feeds.base import FeedError
     from extractors.feeds.registry import UnknownFeedError
     from kg.accounts import AccountError
+    from kg.backup import BackupError
     from kg.loading import LoadError
     from kg.query_runner import QueryError
     from kg.remote_store import RemoteStoreError
@@ -584,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (LoadError, QueryError, StoreLockedError, StoreMissingError, StoreUnavailableError, RemoteStoreError,
-            FeedError, UnknownFeedError, AccountError, OSError) as error:
+            FeedError, UnknownFeedError, AccountError, BackupError, OSError) as error:
         return _fail(getattr(error, "message", None) or str(error))
 
 
