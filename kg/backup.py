@@ -17,8 +17,9 @@ of ours is made to survive a crash there (``kg/loading.py``: uploads commit stag
 leave a marker): the copy is opened once with that same recovery, which drops whatever was staged or marked
 incomplete, so the backup holds each graph whole, as it was committed, or not at all. The accounts database is
 copied next with SQLite's online backup API (a consistent copy, taken while the server reads and writes it). Taking
-it after the store means every partner graph in the store copy was registered before it was written; a graph
-deleted between the two copies keeps its registration, which is harmless (it reads as a graph nobody may write).
+it after the store means every partner graph in the store copy was registered before it was written; a graph deleted
+between the two copies is in the store copy without its registration, which reads as private to its owner (fail
+closed: ``kg.graph_access.may_read``) until the owner deletes it again.
 
 Restore runs with the server stopped (it refuses a store in use), checks the manifest against every file, copies the
 backup beside the live store and opens the copy, then swaps: the live store and accounts file are moved aside, the

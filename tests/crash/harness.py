@@ -93,8 +93,8 @@ class Scenario:
             key = trial.landed.split(" (")[0]
             landed[key] = landed.get(key, 0) + 1
         where = ", ".join(f"{count} {key}" for key, count in sorted(landed.items()))
-        return (f"crash trials ({self.name}, seed {self.seed}): {self.survived} survived of {len(self.trials)} run; "
-                f"kills landed: {where}")
+        return (f"crash trials: {self.survived} survived of {len(self.trials)} run ({self.name}, seed {self.seed}; "
+                f"kills landed: {where})")
 
 
 Content = frozenset[Triple]
