@@ -13,12 +13,14 @@ it left, so recovery runs on real crash states again and again):
 The delay is drawn uniformly from 0 to 1.3 times an unkilled run of the same kind (measured first), so kills land
 before, during and after the write. Where one landed is read from the evidence, not from the delay: the store is
 opened raw (no recovery) right after the kill, and staging graphs or an incomplete-load marker there mean "during";
-otherwise the graph's content says "before" (old) or "after" (new). Then the store is opened as the service opens it
-(``kg.store.open_store``, with recovery) and checked: each source exactly its old content, exactly its new content,
-or (a hub load that was interrupted, which the design removes) absent; the catalog agrees with every graph (entry
-present, ``void:triples`` equal to the count, ``cm:sha256`` naming the version present); partner graphs and their
-catalog companions go together; no staging graph is left; the accounts database passes ``PRAGMA integrity_check``
-and registers every partner graph present.
+otherwise the graph's content says "before" (old) or "after" (new). Then a checkpoint of it is opened as the service
+opens a store (``kg.store.open_store``, with recovery) and checked, while the store itself is left as the kill left
+it: the next process (the server starting again, the next load) recovers it itself, and kills of loads land in that
+recovery too. The checks: each source exactly its old content, exactly its new content, or (a hub load that was
+interrupted, which the design removes) absent; the catalog agrees with every graph (entry present, ``void:triples``
+equal to the count, ``cm:sha256`` naming the version present); partner graphs and their catalog companions go
+together; no staging graph is left; the accounts database passes ``PRAGMA integrity_check`` and registers every
+partner graph present. A load that exits before its kill must have succeeded.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -105,13 +108,17 @@ T = TypeVar("T")
 # Checking a store after a kill
 
 
-def raw_evidence(store_path: Path) -> tuple[set[str], dict[str, str]]:
-    """What the kill left, before any recovery: the staging graphs, and the graphs incomplete-load markers name."""
+def raw_evidence(store_path: Path, copy: Path) -> tuple[set[str], dict[str, str]]:
+    """What the kill left, before any recovery: the staging graphs (by IRI, each with a fresh UUID), and the graphs
+    that incomplete-load markers name (with the marker). The store is left as the kill left it, for the next process
+    to recover (so kills also land in recovery); a checkpoint of it goes to ``copy``, for the checks."""
     store = Store(str(store_path))  # raw: no recovery, so the crash state is seen as it is
     try:
         staging = {g.value for g in store.named_graphs()
                    if isinstance(g, NamedNode) and g.value.startswith(iris.STAGING_GRAPH_PREFIX)}
         marked = {q.object.value: q.graph_name.value for q in store.quads_for_pattern(None, INCOMPLETE, None, None)}
+        shutil.rmtree(copy, ignore_errors=True)
+        store.backup(str(copy))
         return staging, marked
     finally:
         del store
@@ -280,6 +287,7 @@ def run_upload_trials(workdir: Path, *, trials: int, seed: int, triples: int,
     in_store(store_path, load_ontology)
     token = issue_token(accounts_db, "admin", partner=PARTNER)
     truth: dict[str, Content] = {}
+    checked, left_staging = workdir / "checked", set()
 
     def iri(name: str) -> str:
         return iris.partner_graph(PARTNER, name).value
@@ -318,8 +326,9 @@ def run_upload_trials(workdir: Path, *, trials: int, seed: int, triples: int,
             time.sleep(delay)
             kill_group(server)
             sender.join(timeout=60)
-        staging, _ = raw_evidence(store_path)
-        content, problems, others = in_store(store_path, lambda store, name=name: (
+        staging, _ = raw_evidence(store_path, checked)
+        fresh_staging, left_staging = staging - left_staging, staging
+        content, problems, others = in_store(checked, lambda store, name=name: (
             graph_content(store, iri(name)), store_problems(store, accounts_db),
             {other: graph_content(store, iri(other)) for other in truth if other != name}))
         trial.problems += problems
@@ -329,7 +338,7 @@ def run_upload_trials(workdir: Path, *, trials: int, seed: int, triples: int,
             trial.landed = f"after write (answered {answer['status']})"
             if answer["status"] not in (201, 204):
                 trial.problems.append(f"the upload was refused: {answer}")
-        elif staging:
+        elif fresh_staging:
             trial.landed = "during write (staged, uncommitted)"
         elif content == new:
             trial.landed = "after write (committed, unanswered)"
@@ -412,6 +421,7 @@ def run_load_trials(workdir: Path, *, trials: int, seed: int, triples: int,
 
     present: dict[str, Version | None] = {}
     calibrated: dict[str, float] = {}
+    checked, left_staging = workdir / "checked", set()
     for graph, versions in sources.items():  # unkilled runs, timed; they load the first version of each
         clock = time.monotonic()
         with log.open("ab") as out:
@@ -434,9 +444,10 @@ def run_load_trials(workdir: Path, *, trials: int, seed: int, triples: int,
         time.sleep(delay)
         finished = process.poll() is not None
         kill_group(process)
-        staging, marked = raw_evidence(store_path)
+        staging, marked = raw_evidence(store_path, checked)
+        fresh_staging, left_staging = staging - left_staging, staging
         target = iris.graph(graph).value
-        content, problems, shas, others = in_store(store_path, lambda store, graph=graph, target=target: (
+        content, problems, shas, others = in_store(checked, lambda store, graph=graph, target=target: (
             graph_content(store, target), store_problems(store, None),
             _stated(store, NamedNode(target), SHA256, iris.CATALOG_GRAPH),
             {other: graph_content(store, iris.graph(other).value) for other in sources if other != graph}))
@@ -445,16 +456,18 @@ def run_load_trials(workdir: Path, *, trials: int, seed: int, triples: int,
         trial.outcome = _describe(content, choices)
         if finished:
             trial.landed = "after write (process had exited)"
-        elif target in marked:
+            if process.returncode != 0:
+                trial.problems.append(f"the load exited with {process.returncode} (see {log})")
+        elif target in marked and marked[target] in fresh_staging:
             trial.landed = "during write (marked incomplete)"
-        elif staging:
+        elif fresh_staging:
             trial.landed = "during write (staged)"
         elif content == version.content:
             trial.landed = "after write (indicators, compaction)"
         else:
             trial.landed = "before write"
         allowed = [version.content, old.content if old else None]
-        if target in marked:
+        if target in marked and marked[target] in fresh_staging:
             allowed.append(None)  # an interrupted hub load is removed at the next open, by design
         if content not in allowed:
             trial.problems.append(f"{graph} is {trial.outcome}, not its old or new content"
@@ -468,4 +481,12 @@ def run_load_trials(workdir: Path, *, trials: int, seed: int, triples: int,
         present[graph] = now
         scenario.trials.append(trial)
         report(trial.line())
+    # the store itself (left as the last kill left it) opens with recovery and holds what the checks found
+    final, problems = in_store(store_path, lambda store: (
+        {graph: graph_content(store, iris.graph(graph).value) for graph in sources}, store_problems(store, None)))
+    for graph, content in final.items():
+        if content != (present[graph].content if present[graph] else None):
+            problems.append(f"reopened after the last trial, {graph} differs from what the checks found")
+    if scenario.trials:
+        scenario.trials[-1].problems += problems
     return scenario
