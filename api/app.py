@@ -16,6 +16,9 @@ from fastapi import FastAPI
 from pyoxigraph import NamedNode
 
 from api.background import Refresher
+from api.observability.metrics import Metrics
+from api.observability.middleware import RequestMiddleware
+from api.observability.request_logs import install_request_ids
 from kg import iris
 from kg.analytics.freshness import recompute_if_stale
 from kg.hub_summaries import summaries_status
@@ -50,6 +53,7 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
         views: Views = app.state.views
         views.advance()  # restricted views are rebuilt from the new state on their next request
         views.remove_unused(keep=runner.snapshots_in_use())
+    app.state.metrics.store_changed()
     if recompute and not summaries_status(store).fresh:
         app.state.summaries.request()
 
@@ -93,15 +97,19 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.store_backend == "remote":
             settings.store.parent.mkdir(parents=True, exist_ok=True)  # the local caches (dumps) live beside it
             runner = RemoteQueryRunner(query_url=settings.remote_query_url, timeout_ms=settings.query_timeout_ms,
-                                       max_result_bytes=settings.query_max_result_bytes)
+                                       max_result_bytes=settings.query_max_result_bytes,
+                                       concurrency=settings.query_workers,
+                                       per_client=settings.query_workers_per_client)
         else:
             runner = QueryRunner(
                 snapshot=snapshots.create(store),
                 workers=settings.query_workers,
                 timeout_ms=settings.query_timeout_ms,
                 max_result_bytes=settings.query_max_result_bytes,
+                workers_per_client=settings.query_workers_per_client,
             )
             runner.on_snapshot_released = lambda in_use: _release_unused(snapshots, views, in_use)
+        runner.observe = app.state.metrics.observe_query
         app.state.store, app.state.snapshots, app.state.query_runner = store, snapshots, runner
         app.state.views = views
         app.state.run_id = time.strftime("%Y%m%d%H%M%S")  # names this run's remote dump caches apart from older runs'
@@ -110,7 +118,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            app.state.summaries.stop(SHUTDOWN_WAIT_S)
+            # under `critmin serve`, stopping keeps within shutdown_grace_s (api/serving.py): a recomputation cut
+            # off is removed whole at the next start, as a crash's would be
+            deadline = getattr(app.state, "shutdown_deadline", None)
+            app.state.summaries.stop(SHUTDOWN_WAIT_S if deadline is None else max(deadline - time.monotonic(), 0.0))
             if isinstance(runner, RemoteQueryRunner):
                 await runner.aclose()
                 store.close()
@@ -129,12 +140,17 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.publish_lock = threading.Lock()
+    app.state.metrics = Metrics(app.state, backend=settings.store_backend)
+    install_request_ids()  # log lines written while a request is answered carry its id
+    app.add_middleware(RequestMiddleware, service=app)  # request ids, rate limits, metrics, a log line per request
 
     from fastapi.staticfiles import StaticFiles
 
+    from api.observability import metrics
     from api.routers import health, home, sparql, workbench
 
     app.include_router(health.router)  # /healthz, /readyz
+    app.include_router(metrics.router)  # /metrics
     app.include_router(workbench.router)  # before the /static mount: it serves /static/vendor/ (an allowlist)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.include_router(sparql.router)

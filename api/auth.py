@@ -40,7 +40,18 @@ def current_caller(request: Request) -> Caller:
         raise HTTPException(503, "tokens cannot be checked right now: the accounts database is unavailable") from error
     if caller is None:
         raise _invalid(f"the token in {HEADER_SHAPE} is unknown or revoked")
+    request.state.caller = caller
     return caller
+
+
+def client_key(request: Request) -> str:
+    """Who to count a request against when sharing capacity out: the partner whose token was accepted (its
+    ``current_caller`` ran), else the client's address (behind a proxy, uvicorn's ``--forwarded-allow-ips`` makes
+    that the forwarded one)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is not None and caller.partner is not None:
+        return f"partner:{caller.partner}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

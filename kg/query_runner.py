@@ -10,11 +10,12 @@ sees an error status, never a truncated 200, and the other workers keep answerin
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import multiprocessing
 import re
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.iris import PREFIXES
+from kg.query_slots import FairSlots
 
 RESULTS_MEDIA_TYPES = (
     "application/sparql-results+json",
@@ -49,6 +51,7 @@ class QueryRequest:
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
     base_iri: str | None = None
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE when the caller knows it: a metrics label only
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,43 @@ class QueryResultTooLarge(QueryError):
 
 class QueryFailed(QueryError):
     """The query parsed but the store could not evaluate it (e.g. a type error it reports)."""
+
+
+class QueryUnavailable(QueryError):
+    """The service is stopping: the query was not run, or not finished."""
+
+    def __init__(self) -> None:
+        super().__init__("the service is stopping: the query was not finished; please retry")
+
+
+# What a runner reports of each query it ran (api/observability/metrics.py): its form (None: unknown), its outcome
+# (ok, timeout, refused: its result was over the size limit, error: anything else) and its seconds, waiting included.
+QueryObserver = Callable[[str | None, str, float], None]
+
+
+def observed(execute: Callable[..., Awaitable[QueryResult]]) -> Callable[..., Awaitable[QueryResult]]:
+    """Wraps a runner's ``execute`` to count the queries in flight and report each to the runner's ``observe``."""
+
+    @functools.wraps(execute)
+    async def wrapper(runner: Any, request: QueryRequest, **options: Any) -> QueryResult:
+        started, outcome = time.perf_counter(), "error"
+        runner.queries_in_flight += 1
+        try:
+            result = await execute(runner, request, **options)
+            outcome = "ok"
+            return result
+        except QueryTimeout:
+            outcome = "timeout"
+            raise
+        except QueryResultTooLarge:
+            outcome = "refused"
+            raise
+        finally:
+            runner.queries_in_flight -= 1
+            if runner.observe is not None:
+                runner.observe(request.form, outcome, time.perf_counter() - started)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -184,7 +224,13 @@ class QueryRunner:
     """
 
     def __init__(
-        self, *, snapshot: Path, workers: int, timeout_ms: int, max_result_bytes: int = 200 * 1024 * 1024
+        self,
+        *,
+        snapshot: Path,
+        workers: int,
+        timeout_ms: int,
+        max_result_bytes: int = 200 * 1024 * 1024,
+        workers_per_client: int = 0,
     ) -> None:
         self.snapshot = snapshot
         self.timeout_ms = timeout_ms
@@ -192,28 +238,31 @@ class QueryRunner:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._workers: list[_Worker] = [_Worker(self._context) for _ in range(workers)]
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._slots = FairSlots(self._workers, per_client=min(workers_per_client or (workers + 1) // 2, workers))
         self._threads = ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="critmin-query-wait")
         self.on_snapshot_released: Any = None  # callable(set[Path]) told which snapshots are still in use
 
-    def _idle_queue(self) -> asyncio.Queue[_Worker]:
-        if self._idle is None:
-            self._idle = asyncio.Queue()
-            for worker in self._workers:
-                self._idle.put_nowait(worker)
-        return self._idle
+    observe: QueryObserver | None = None
+    queries_in_flight = 0  # running or waiting for a worker (``observed``)
+
+    def worker_counts(self) -> tuple[int, int]:
+        """Workers busy now, and workers in all (metrics)."""
+        return max(self.queries_in_flight - self._slots.waiting(), 0), len(self._workers)
 
     def snapshots_in_use(self) -> set[Path]:
         with self._lock:
             used = {Path(w.snapshot) for w in self._workers if w.snapshot}
         return used | {self.snapshot}
 
-    async def execute(self, request: QueryRequest, *, snapshot: Path | None = None) -> QueryResult:
-        """Run ``request`` over ``snapshot`` (a read-only store folder; by default the current snapshot)."""
+    @observed
+    async def execute(self, request: QueryRequest, *, snapshot: Path | None = None, client: str = "") -> QueryResult:
+        """Run ``request`` over ``snapshot`` (a read-only store folder; by default the current snapshot) for
+        ``client`` (who sent it: the workers are shared fairly between clients, ``kg.query_slots``)."""
         deadline = time.monotonic() + self.timeout_ms / 1000
-        idle = self._idle_queue()
+        if self._closed():
+            raise QueryUnavailable()
         try:
-            worker = await asyncio.wait_for(idle.get(), timeout=self.timeout_ms / 1000)
+            worker = await self._slots.acquire(client, timeout_s=self.timeout_ms / 1000)
         except TimeoutError:
             raise QueryTimeout(self.timeout_ms) from None
         loop = asyncio.get_running_loop()
@@ -224,12 +273,15 @@ class QueryRunner:
             # sending pickles the request and may block on a full pipe: one trip to a thread for both directions
             reply = await loop.run_in_executor(self._threads, _exchange, worker.connection, job, deadline)
         except (OSError, EOFError) as error:
-            await self._replace(worker)
+            await self._replace(worker, client)
             raise QueryFailed(f"the query worker stopped unexpectedly ({error}); please retry") from error
+        except BaseException:  # cancelled (the client went away) while the worker may still be busy: start afresh
+            await asyncio.shield(self._replace(worker, client))
+            raise
         if reply is None:
-            await self._replace(worker)
+            await self._replace(worker, client)
             raise QueryTimeout(self.timeout_ms)
-        idle.put_nowait(worker)
+        self._slots.release(client, worker)
         if previous not in (None, snapshot):  # only then can a snapshot have fallen out of use: a listing saved
             self._released()
         return _result_from_reply(reply, self.max_result_bytes)
@@ -238,22 +290,30 @@ class QueryRunner:
         if self.on_snapshot_released is not None:
             self.on_snapshot_released(self.snapshots_in_use())
 
-    async def _replace(self, worker: _Worker) -> None:
+    async def _replace(self, worker: _Worker, client: str) -> None:
+        if self._closed():  # the service is stopping: close() kills the workers, none is started
+            raise QueryUnavailable()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._threads, worker.kill)
         fresh = await loop.run_in_executor(self._threads, _Worker, self._context)
         with self._lock:
+            if worker not in self._workers:  # closed meanwhile
+                fresh.kill()
+                raise QueryUnavailable()
             self._workers[self._workers.index(worker)] = fresh
-        self._idle_queue().put_nowait(fresh)
+        self._slots.release(client, fresh)
         self._released()
+
+    def _closed(self) -> bool:
+        with self._lock:
+            return not self._workers
 
     def close(self) -> None:
         with self._lock:
             workers, self._workers = self._workers, []
+        self._slots.close(QueryUnavailable)
         for worker in workers:
-            with contextlib.suppress(OSError):
-                worker.connection.close()
-            worker.kill()
+            worker.kill()  # first: a thread waiting for its reply then wakes on the closed pipe, not at the deadline
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 

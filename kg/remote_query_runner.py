@@ -41,12 +41,16 @@ from pyoxigraph import (
 from kg.iris import PREFIXES
 from kg.query_runner import (
     QueryFailed,
+    QueryObserver,
     QueryRequest,
     QueryResult,
     QueryResultTooLarge,
     QueryTimeout,
+    QueryUnavailable,
+    observed,
     syntax_error,
 )
+from kg.query_slots import FairSlots
 from kg.remote_dataset import VisibleGraphs, dataset
 from kg.sparql_lexer import scan_query
 
@@ -66,26 +70,47 @@ class RemoteQueryRunner:
     on_snapshot_released: Any = None
 
     def __init__(self, *, query_url: str, timeout_ms: int, max_result_bytes: int = 200 * 1024 * 1024,
-                 auth: httpx.Auth | tuple[str, str] | None = None) -> None:
+                 auth: httpx.Auth | tuple[str, str] | None = None, concurrency: int = 4,
+                 per_client: int = 0) -> None:
         self.query_url = query_url
+        self.concurrency = concurrency
+        # at most ``concurrency`` queries at the server at once, shared fairly between clients as the embedded
+        # runner shares its workers (kg.query_slots)
+        self._slots = FairSlots(range(concurrency), per_client=min(per_client or (concurrency + 1) // 2, concurrency))
         self.timeout_ms = timeout_ms
         self.max_result_bytes = max_result_bytes
         # the deadline below is what bounds a query; httpx's own timeout only backs it up
         self._client = httpx.AsyncClient(timeout=timeout_ms / 1000 + 5, auth=auth)
 
+    observe: QueryObserver | None = None
+    queries_in_flight = 0  # at the server or waiting for a slot (``observed``)
+
+    def worker_counts(self) -> tuple[int, int]:
+        """Queries at the server now, and how many may be at once (metrics)."""
+        return max(self.queries_in_flight - self._slots.waiting(), 0), self.concurrency
+
     def snapshots_in_use(self) -> set[Path]:
         return set()
 
-    async def execute(self, request: QueryRequest, *, snapshot: VisibleGraphs | None = None) -> QueryResult:
-        """Run ``request`` on the server over the graphs of ``snapshot`` (None: every graph)."""
+    @observed
+    async def execute(self, request: QueryRequest, *, snapshot: VisibleGraphs | None = None,
+                      client: str = "") -> QueryResult:
+        """Run ``request`` on the server over the graphs of ``snapshot`` (None: every graph) for ``client``."""
         if snapshot is not None and not isinstance(snapshot, VisibleGraphs):
             # a restriction we do not understand must not turn into no restriction
             raise TypeError(f"a remote query runs over VisibleGraphs or everything (None), not {snapshot!r}")
+        deadline = asyncio.get_running_loop().time() + self.timeout_ms / 1000
         try:
-            async with asyncio.timeout(self.timeout_ms / 1000):
+            slot = await self._slots.acquire(client, timeout_s=self.timeout_ms / 1000)
+        except TimeoutError:
+            raise QueryTimeout(self.timeout_ms) from None
+        try:
+            async with asyncio.timeout_at(deadline):
                 return await self._execute(request, snapshot)
         except TimeoutError:
             raise QueryTimeout(self.timeout_ms) from None
+        finally:
+            self._slots.release(client, slot)
 
     async def _execute(self, request: QueryRequest, visible: VisibleGraphs | None) -> QueryResult:
         scan = await asyncio.to_thread(scan_query, request.query, base_iri=request.base_iri, prefixes=PREFIXES)
@@ -130,6 +155,7 @@ class RemoteQueryRunner:
         raise QueryFailed(f"the SPARQL server at {self.query_url} kept answering on stale connections")
 
     async def aclose(self) -> None:
+        self._slots.close(QueryUnavailable)
         await self._client.aclose()
 
 

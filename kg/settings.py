@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         # instead of 42.0 queries/s and p50 26 instead of 66 ms on the benchmark's mix at 1M (bench/profile_layers.py)
         default=4, ge=1, description="Worker processes that run SPARQL queries (each query runs in one of them)."
     )
+    query_workers_per_client: int = Field(
+        # Ten runaway queries from one client held all 4 workers until their deadlines with a single queue: the
+        # cap keeps the others' look-ups moving (make stress measures the p95 with and without them)
+        default=0, ge=0,
+        description=(
+            "Most query workers one client (a partner's token, or an address for anonymous callers) holds at once; "
+            "its further queries wait their turn while other clients' go ahead. 0: half of query_workers, rounded up."
+        ),
+    )
     query_max_result_bytes: int = Field(
         default=200 * 1024 * 1024,
         ge=1024,
@@ -140,6 +149,39 @@ class Settings(BaseSettings):
             "Endpoint IRIs that SERVICE (and LOAD) may reach, as a JSON list; an entry ending in '*' allows every "
             "IRI that starts with what precedes it. Empty: every SERVICE and LOAD is refused."
         ),
+    )
+    metrics_require_admin: bool = Field(
+        default=False,
+        description=(
+            "Whether GET /metrics needs an admin token; off: open like the rest of the read side (it shows counts and "
+            "timings, no data and no identities)."
+        ),
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="How `critmin serve` writes its log lines to stderr: one JSON object per line, or plain text.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="The least severe log lines `critmin serve` writes (info: one per request)."
+    )
+    shutdown_grace_s: float = Field(
+        # under the 30 s that Kubernetes and systemd give by default before they kill, leaving time to clean up
+        default=20.0, ge=0,
+        description=(
+            "Seconds that requests in flight get to finish once `critmin serve` is told to stop (SIGTERM, Ctrl-C); "
+            "past them they are cancelled and a write still running is cut off, to be removed whole at the next start."
+        ),
+    )
+    rate_limit_per_s: float = Field(
+        default=20.0, ge=0,
+        description=(
+            "Requests per second each client (a partner's token, or an address) may send on average; past its burst, "
+            "429 with Retry-After. 0: no limit. /healthz, /readyz and /metrics are never limited."
+        ),
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=0,
+        description="Requests a client may send at once above rate_limit_per_s before it is limited. 0: no limit.",
     )
 
     @model_validator(mode="after")

@@ -32,6 +32,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, serialize
 
+from api.auth import client_key
 from api.deps import RunnerDep, SettingsDep, ViewDep
 from api.formats import (
     GRAPH_FORMATS,
@@ -44,6 +45,7 @@ from api.formats import (
     content_type,
 )
 from kg.iris import PREFIXES
+from kg.parser_guards import InputTooDeep, check_sparql_depth
 from kg.query_runner import (
     QueryError,
     QueryFailed,
@@ -52,6 +54,7 @@ from kg.query_runner import (
     QueryRunner,
     QuerySyntaxError,
     QueryTimeout,
+    QueryUnavailable,
 )
 from kg.remote_policy import RemoteAccessRefused, check_scan
 from kg.settings import Settings
@@ -91,12 +94,14 @@ _POST_BODY = {
 
 
 class _Refusal(Exception):
-    """An error answer: its status and a plain-text message."""
+    """An error answer: its status and a plain-text message; ``policy_form``: the form of a query refused by policy
+    before it ran ("" when unknown), counted in the metrics as refused."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, policy_form: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.policy_form = policy_form
 
 
 @dataclass
@@ -157,6 +162,8 @@ async def answer_query(request: Request, runner: QueryRunner, settings: Settings
     try:
         return await _answer(request, runner, settings, view)
     except _Refusal as refusal:
+        if refusal.policy_form is not None:
+            request.app.state.metrics.observe_query(refusal.policy_form, "refused", None)
         return PlainTextResponse(refusal.message + "\n", status_code=refusal.status, headers=_VARY)
 
 
@@ -177,6 +184,10 @@ async def _answer(request: Request, runner: QueryRunner, settings: Settings, vie
         raise _Refusal(400, "the 'query' parameter is empty: send a SPARQL query")
     if len(query.encode("utf-8")) > settings.query_max_request_bytes:
         raise _too_long(settings)
+    try:
+        check_sparql_depth(query)  # deeper nesting crashes the parser, in our workers or a remote store
+    except InputTooDeep as error:
+        raise _Refusal(400, f"the query cannot be parsed: {error}") from None
     for iri in parameters.default_graph_uris + parameters.named_graph_uris:
         _check_graph_iri(iri)
 
@@ -191,6 +202,7 @@ async def _answer(request: Request, runner: QueryRunner, settings: Settings, vie
             403,
             f"{refused}.\nThis service only calls remote endpoints listed in its setting remote_endpoint_allowlist; "
             f"the endpoint refused here is {refused.target}.",
+            policy_form=scan.form or "",
         ) from None
 
     override = parameters.formats[0] if parameters.formats else None
@@ -206,9 +218,10 @@ async def _answer(request: Request, runner: QueryRunner, settings: Settings, vie
         graph_format=graph_format or TURTLE,
         default_graph_uris=tuple(parameters.default_graph_uris),
         named_graph_uris=tuple(parameters.named_graph_uris),
+        form=scan.form,
     )
     try:
-        result = await runner.execute(query_request, snapshot=view.snapshot)
+        result = await runner.execute(query_request, snapshot=view.snapshot, client=client_key(request))
     except QueryError as error:
         raise _query_error(error, query) from None
     if (result.kind == "graph" and graph_format is None) or (result.kind != "graph" and results_format is None):
@@ -320,6 +333,7 @@ def _update_refused() -> _Refusal:
         403,
         "SPARQL Update is not accepted at /sparql, which only answers queries: partners send updates of their own "
         "graphs to /update with a write token (the hub's own data is loaded with `critmin load`).",
+        policy_form="UPDATE",
     )
 
 
@@ -327,6 +341,7 @@ def _too_long(settings: Settings) -> _Refusal:
     return _Refusal(
         413,
         f"the query is longer than {settings.query_max_request_bytes} bytes (setting query_max_request_bytes)",
+        policy_form="",
     )
 
 
@@ -341,6 +356,8 @@ def _query_error(error: QueryError, query: str) -> _Refusal:
         return _Refusal(503, f"{error.message} (limit: {error.limit_ms} ms); try a narrower query")
     if isinstance(error, QueryResultTooLarge):
         return _Refusal(413, error.message)
+    if isinstance(error, QueryUnavailable):
+        return _Refusal(503, error.message)
     if isinstance(error, QueryFailed):
         return _Refusal(500, f"the query could not be evaluated: {error.message}")
     return _Refusal(500, error.message)
@@ -382,7 +399,7 @@ async def _service_description(
         Triple(dataset, sd("defaultGraph"), default_graph),
         Triple(default_graph, RDF_TYPE, sd("Graph")),
     ]
-    for number, name in enumerate(await _graph_names(runner, view)):
+    for number, name in enumerate(await _graph_names(runner, view, client_key(request))):
         named_graph = BlankNode(f"graph{number}")
         triples += [
             Triple(dataset, sd("namedGraph"), named_graph),
@@ -393,10 +410,11 @@ async def _service_description(
     return Response(body, headers={"Content-Type": content_type(media_type), **_VARY})
 
 
-async def _graph_names(runner: QueryRunner, view: View) -> list[str]:
+async def _graph_names(runner: QueryRunner, view: View, client: str) -> list[str]:
     """The named graphs the caller may read, or none when listing them fails or takes too long (they are optional)."""
     try:
-        result = await runner.execute(QueryRequest(LIST_GRAPHS, results_format=SPARQL_JSON), snapshot=view.snapshot)
+        result = await runner.execute(QueryRequest(LIST_GRAPHS, results_format=SPARQL_JSON, form="SELECT"),
+                                      snapshot=view.snapshot, client=client)
     except QueryError:
         return []
     bindings = json.loads(result.body)["results"]["bindings"]

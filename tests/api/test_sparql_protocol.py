@@ -96,6 +96,7 @@ def client(store_path: Path, remote: tuple[str, list[str]]) -> Iterator[TestClie
         store_path,
         query_timeout_ms=1500,
         query_workers=2,
+        query_workers_per_client=2,  # the test client is one client: its runaway must not hold its other query
         query_max_request_bytes=2048,
         query_max_result_bytes=64 * 1024,
         remote_endpoint_allowlist=[f"{remote[0]}/allowed"],

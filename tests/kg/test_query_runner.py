@@ -86,7 +86,8 @@ def test_a_runaway_query_is_killed_while_a_simple_one_beside_it_answers(runner: 
     async def both():
         slow = asyncio.create_task(runner.execute(QueryRequest(RUNAWAY)))
         await asyncio.sleep(0.3)
-        quick = await runner.execute(QueryRequest("SELECT ?s WHERE { ?s ?p 42 }", results_format="text/csv"))
+        quick = await runner.execute(QueryRequest("SELECT ?s WHERE { ?s ?p 42 }", results_format="text/csv"),
+                                     client="another")
         assert not slow.done()  # the simple query was answered while the runaway still ran
         with pytest.raises(QueryTimeout, match=r"1500 ms .*query_timeout_ms"):
             await slow
@@ -97,6 +98,49 @@ def test_a_runaway_query_is_killed_while_a_simple_one_beside_it_answers(runner: 
     # the killed worker was replaced: the pool still answers on both workers
     for _ in range(4):
         assert run(runner, QueryRequest("ASK { ?s ?p 1 }")).body.startswith(b"{")
+
+
+def test_one_clients_runaway_queries_leave_workers_to_the_others(snapshot: Path) -> None:
+    """Four workers, two at most per client: a client's five runaway queries hold two workers and queue the rest,
+    and another client's queries are all answered meanwhile on the other two."""
+    pool = QueryRunner(snapshot=snapshot, workers=4, timeout_ms=60_000, workers_per_client=2)
+
+    async def flood_and_look_up():
+        flood = [asyncio.create_task(pool.execute(QueryRequest(RUNAWAY), client="greedy")) for _ in range(5)]
+        await asyncio.sleep(0.3)
+        answers = [await pool.execute(QueryRequest(f"ASK {{ ?s ?p {i} }}"), client="polite") for i in range(8)]
+        still_running = sum(not task.done() for task in flood)
+        held = pool._slots.held_by("greedy")
+        for task in flood:
+            task.cancel()
+        await asyncio.gather(*flood, return_exceptions=True)
+        return answers, still_running, held
+
+    try:
+        answers, still_running, held = run_async(flood_and_look_up())
+    finally:
+        pool.close()
+    assert [json.loads(a.body)["boolean"] for a in answers] == [True] * 8
+    assert still_running == 5 and held == 2
+
+
+def test_a_cancelled_query_gives_its_worker_back(snapshot: Path) -> None:
+    """A request cancelled while its query runs (the client went away) must not take its worker with it: the
+    worker is replaced, and the pool keeps both."""
+    pool = QueryRunner(snapshot=snapshot, workers=1, timeout_ms=60_000)
+
+    async def cancel_then_ask():
+        runaway = asyncio.create_task(pool.execute(QueryRequest(RUNAWAY)))
+        await asyncio.sleep(0.3)
+        runaway.cancel()
+        await asyncio.gather(runaway, return_exceptions=True)
+        return await asyncio.wait_for(pool.execute(QueryRequest("ASK { ?s ?p 7 }")), timeout=60)
+
+    try:
+        answer = run_async(cancel_then_ask())
+    finally:
+        pool.close()
+    assert json.loads(answer.body)["boolean"] is True
 
 
 def test_store_errors_are_reported(runner: QueryRunner) -> None:
