@@ -137,48 +137,59 @@ def backup(
     if not (store_path / "CURRENT").exists():
         raise BackupError(f"no store at {store_path}: nothing to back up")
     progress(f"Backing up {store_path} and {accounts_db} into {target}")
+    created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
-    store_copy = target / STORE_FOLDER
-    via_server = False
     try:
-        store = open_store(store_path)
-    except StoreLockedError:
-        via_server = True
-    if via_server:
-        progress(f"The store {store_path} is held by a running server: asking it for a checkpoint")
-        checkpoint = checkpoint_from_server()
-        _move_folder(checkpoint, store_copy)
-    else:
-        progress(f"Checkpointing the store {store_path} (no server holds it)")
+        store_copy = target / STORE_FOLDER
+        via_server = False
         try:
-            store.flush()
-            store.backup(str(store_copy))
-        finally:
-            del store
-    facts = _settle(store_copy)
-    progress(f"  store: {facts.graphs:,} graphs, {facts.quads:,} quads, {facts.bytes / 1e6:.1f} MB")
-    accounts_copy = target / ACCOUNTS_FILE
-    accounts_bytes = None
-    if accounts_db.exists():
-        _copy_sqlite(accounts_db, accounts_copy)
-        accounts_bytes = accounts_copy.stat().st_size
-        progress(f"  accounts database {accounts_db}: {accounts_bytes:,} bytes (SQLite online backup)")
-    else:
-        progress(f"  accounts database {accounts_db}: none yet, nothing to copy")
-    manifest = {
-        "format": FORMAT,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "software_version": SOFTWARE_VERSION,
-        "taken_by": "the running server (POST /admin/backup)" if via_server else "critmin backup",
-        "source": {"store": str(store_path.resolve()), "accounts_db": str(accounts_db.resolve())},
-        "store": {"folder": STORE_FOLDER, "graphs": facts.graphs, "quads": facts.quads,
-                  "files": _file_list(store_copy)},
-        "accounts": None if accounts_bytes is None else {"file": ACCOUNTS_FILE, "bytes": accounts_bytes,
-                                                         "sha256": _sha256(accounts_copy)},
-    }
-    written = target / (MANIFEST + ".part")
-    written.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    written.replace(manifest_path(target))  # last, and whole: its presence says the backup is complete
+            store = open_store(store_path)
+        except StoreLockedError:
+            via_server = True
+        if via_server:
+            progress(f"The store {store_path} is held by a running server: asking it for a checkpoint")
+            checkpoint = checkpoint_from_server()
+            _move_folder(checkpoint, store_copy)
+        else:
+            progress(f"Checkpointing the store {store_path} (no server holds it)")
+            try:
+                store.flush()
+                store.backup(str(store_copy))
+            finally:
+                del store
+        facts = _settle(store_copy)
+        progress(f"  store: {facts.graphs:,} graphs, {facts.quads:,} quads, {facts.bytes / 1e6:.1f} MB")
+        accounts_copy = target / ACCOUNTS_FILE
+        accounts_bytes = None
+        if accounts_db.exists():
+            _copy_sqlite(accounts_db, accounts_copy)
+            accounts_bytes = accounts_copy.stat().st_size
+            progress(f"  accounts database {accounts_db}: {accounts_bytes:,} bytes (SQLite online backup)")
+        else:
+            progress(f"  accounts database {accounts_db}: none yet, nothing to copy")
+        manifest = {
+            "format": FORMAT,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "software_version": SOFTWARE_VERSION,
+            "taken_by": "the running server (POST /admin/backup)" if via_server else "critmin backup",
+            "source": {"store": str(store_path.resolve()), "accounts_db": str(accounts_db.resolve())},
+            "store": {"folder": STORE_FOLDER, "graphs": facts.graphs, "quads": facts.quads,
+                      "files": _file_list(store_copy)},
+            "accounts": None if accounts_bytes is None else {"file": ACCOUNTS_FILE, "bytes": accounts_bytes,
+                                                             "sha256": _sha256(accounts_copy)},
+        }
+        written = target / (MANIFEST + ".part")
+        written.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        written.replace(manifest_path(target))  # last, and whole: its presence says the backup is complete
+    except BaseException:  # nothing half made is left behind: the folder is as it was, ready for another try
+        for made in (target / STORE_FOLDER, target / ACCOUNTS_FILE, target / (MANIFEST + ".part")):
+            if made.is_dir():
+                shutil.rmtree(made, ignore_errors=True)
+            else:
+                made.unlink(missing_ok=True)
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
     return BackupSummary(target, facts, accounts_bytes, via_server, time.perf_counter() - clock)
 
 
@@ -316,8 +327,7 @@ def restore(
         for source, destination in reversed(moved):
             destination.rename(source)
         shutil.rmtree(staged_store, ignore_errors=True)
-        for path in [staged_accounts]:
-            path.unlink(missing_ok=True)
+        staged_accounts.unlink(missing_ok=True)
         raise
     # both are in place: only now is what they replaced deleted
     shutil.rmtree(aside_store, ignore_errors=True)
