@@ -197,4 +197,7 @@ def create_app(settings: Settings) -> FastAPI:
     from api.routers import admin  # POST /admin/backup: a checkpoint of the store for `critmin backup`
 
     app.include_router(admin.router)
+    from api.routers import feeds  # POST /admin/feeds/{name}: reload a feed while serving
+
+    app.include_router(feeds.router)
     return app
