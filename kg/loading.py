@@ -46,6 +46,9 @@ ONTOLOGY_DIR = ontology_dir()
 BULK_LOAD_MIN_BYTES = 4 * 1024 * 1024
 _QUAD_FORMATS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
 _GRAPH_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+# A review decision (kg/review.py) stages its records and the accepted fact here before its one-transaction commit;
+# a process killed between the two leaves the graph, a hub graph everyone reads, so recovery drops it too.
+REVIEW_STAGING_PREFIX = iris.GRAPH + "review-staging-"
 _RDF_SUFFIXES = {
     ".ttl": RdfFormat.TURTLE,
     ".nt": RdfFormat.N_TRIPLES,
@@ -84,7 +87,7 @@ def check_graph_name(name: str) -> str:
     if not _GRAPH_NAME.match(name):
         raise LoadError(f"graph name {name!r} must be lowercase letters, digits and hyphens (e.g. 'partner-sites')")
     # the catalog, load staging, and the reviewers' graph and its staging (kg/review.py) are written by us only
-    if name in {"catalog", "staging", "curated"} or name.startswith("review-staging-"):
+    if name in {"catalog", "staging", "curated"} or iris.graph(name).value.startswith(REVIEW_STAGING_PREFIX):
         raise LoadError(f"graph name {name!r} is reserved")
     return name
 
@@ -218,12 +221,13 @@ def _catalog_entry_iris(name: str) -> dict[str, NamedNode | str]:
 
 
 def recover_interrupted_loads(store: Store) -> list[str]:
-    """Remove every graph that a load left incomplete, with its catalog entry, then all staging graphs.
+    """Remove every graph that a load left incomplete, with its catalog entry, then all staging graphs (of loads,
+    uploads and review decisions).
 
     Returns the names of the graphs removed, so that the caller can say which sources must be loaded again.
     """
     staging = [g for g in store.named_graphs() if isinstance(g, NamedNode)]
-    staging = [g for g in staging if g.value.startswith(iris.STAGING_GRAPH_PREFIX)]
+    staging = [g for g in staging if g.value.startswith((iris.STAGING_GRAPH_PREFIX, REVIEW_STAGING_PREFIX))]
     removed = []
     for marker in staging:
         if not marker.value.endswith("/" + iris.INCOMPLETE_MARKER):

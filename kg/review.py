@@ -23,7 +23,8 @@ Quad API (one ``store.extend``) into a private staging graph ``cmg:review-stagin
 ``store.update`` (``review_apply.ru``, a single transaction) retracts, swaps the status, adds the staging graph to
 ``cmg:curated`` and drops it. The update text holds only IRIs: the statement (checked to exist first, with a bound
 query), its graph (read from the store) and IRIs we mint. If the process died between the two calls, only an
-unreferenced staging graph is left; ``remove_stale_staging`` drops such graphs.
+unreferenced staging graph is left, which the next open of the store drops (``kg.loading.recover_interrupted_loads``;
+``remove_stale_staging`` does the same on a store in use).
 
 Accepting an accepted statement again changes nothing (no new record).
 
@@ -49,11 +50,12 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 from kg import iris
 from kg.catalog import CATALOG
 from kg.document_facts import ATTRIBUTE_PROPERTIES, RELATION_PROPERTIES, _attribute_literal
+from kg.loading import REVIEW_STAGING_PREFIX
 from kg.rq import fill_update, load_query
 from kg.store import query
 
 CURATED = iris.graph("curated")
-STAGING_PREFIX = iris.GRAPH + "review-staging-"
+STAGING_PREFIX = REVIEW_STAGING_PREFIX  # dropped by the recovery that every open of the store runs
 STATUSES = ("candidate", "accepted", "rejected")
 ACTIONS = ("accept", "reject", "fix")
 MAX_PAGE_SIZE = 200

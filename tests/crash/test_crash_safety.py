@@ -14,8 +14,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pyoxigraph import NamedNode, Quad
+
+from kg import iris
+from kg.loading import load_ontology
+from kg.review import STAGING_PREFIX as REVIEW_STAGING_PREFIX
+from kg.store import open_store
 from tests.conftest import PRINTED
-from tests.crash.harness import Scenario, run_load_trials, run_upload_trials
+from tests.crash.harness import Scenario, run_load_trials, run_upload_trials, store_problems
 
 TRIALS = int(os.environ.get("CRITMIN_CRASH_TRIALS", "24"))
 SEED = int(os.environ.get("CRITMIN_CRASH_SEED", "9"))
@@ -52,3 +58,22 @@ def test_loads_killed_at_random_leave_each_source_whole_or_absent(tmp_path: Path
     scenario = run_load_trials(tmp_path, trials=TRIALS // 2, seed=SEED + 1, triples=LOAD_TRIPLES,
                                report=_report(lines))
     _check(scenario, lines, record_property, expected=TRIALS // 2)
+
+
+def test_a_review_decision_cut_between_its_two_writes_leaves_no_fact_behind(tmp_path: Path) -> None:
+    """A review decision stages its records and the accepted fact in ``cmg:review-staging-{uuid}`` (one extend),
+    then commits them in one update (kg/review.py). A process killed between the two leaves exactly this state; the
+    next open of the store must drop it, or the never-accepted fact reads as data (it is a hub graph: everyone's)."""
+    store_path = tmp_path / "store"
+    store = open_store(store_path)
+    load_ontology(store)
+    fact = Quad(NamedNode("https://example.org/company"), iris.term("operates"), NamedNode("https://example.org/mine"),
+                NamedNode(REVIEW_STAGING_PREFIX + "0f3a9c"))
+    store.add(fact)
+    store.flush()
+    del store  # the process dies here: the update that would commit or drop the staging graph never runs
+
+    store = open_store(store_path)
+    assert not list(store.quads_for_pattern(fact.subject, None, None, None))
+    assert store_problems(store, None) == []
+    del store
