@@ -481,7 +481,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return _fail("the store is a remote SPARQL server: back it up with that server's own tool (e.g. oxigraph "
                      "backup); critmin backup copies the embedded store and the accounts database")
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    url = args.url or settings.base_url or f"http://{host}:{settings.port}"
+    url = args.url or f"http://{host}:{settings.port}"  # where it listens here, not the public base_url
     token = args.token or os.environ.get("CRITMIN_TOKEN")
     done = backup(settings.store, settings.accounts_db, args.target, progress=lambda line: print(line, flush=True),
                   checkpoint_from_server=lambda: checkpoint_from_server(url, token))
@@ -605,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "`critmin serve` runs (it makes the checkpoint) or not.")
     backup.add_argument("target", type=Path, help="a new (or empty) folder")
     backup.add_argument("--accounts-db", type=Path, help=accounts_help)
-    backup.add_argument("--url", help="the running server's address (default: base_url, else http://host:port)")
+    backup.add_argument("--url", help="the running server's address (default: http://host:port of the settings)")
     backup.add_argument("--token", help="an admin token for the running server (default: env CRITMIN_TOKEN)")
     backup.set_defaults(run=cmd_backup)
     restore = command("restore", "Replace the store and the accounts database with a backup (stop the server "
