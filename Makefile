@@ -86,8 +86,12 @@ test-remote: install
 
 # The long checks, whose figures go into the closing notes. Crash safety (tests/crash): 100 critmin processes killed
 # with SIGKILL during uploads and loads, each store checked after (about 10 minutes on 2 cores).
+# Then the load test (bench/stress.py): 32 clients for 60 s while a partner uploads and feeds reload, and look-ups
+# beside ten runaway queries (about 4 minutes; bench/results/stress.md).
 stress: install
 	CRITMIN_CRASH_TRIALS=100 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/stress.py
 
 clean:
 	rm -rf $(VENV) var *.egg-info

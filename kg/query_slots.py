@@ -4,8 +4,11 @@ A query holds its worker until it ends or its deadline kills it; pyoxigraph cann
 first-come queue, ten runaway queries sent at once would take every worker and queue ahead of everyone else's
 look-ups until their deadlines passed. Here each client (a partner, or an address for anonymous callers) may hold
 at most ``per_client`` workers at once, its further queries wait in its own line, and a freed worker goes to the
-next client in turn that has one waiting: a client with ten runaway queries holds ``per_client`` workers, and the
-other clients share the rest, each served in turn however many queries the greedy one has queued.
+waiting client that has used the workers least lately: worker-seconds, its queries running now included, halved
+every ``HALF_LIFE_S``. A client with ten runaway queries holds ``per_client`` workers, and the others share the
+rest; ten clients with one runaway each are served once, and after that every look-up of a client that asks
+little goes ahead of their next runaway, since each of those has used seconds of worker time already. Among
+clients that used the same (none yet, say), the one that has waited longest goes first.
 
 >>> slots = FairSlots(["w1", "w2"], per_client=1)
 >>> asyncio.run(slots.acquire("a", timeout_s=1.0))
@@ -17,24 +20,32 @@ other clients share the rest, each served in turn however many queries the greed
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 Slot = TypeVar("Slot")
+HALF_LIFE_S = 60.0  # how fast a client's past use of the workers is forgotten
+FORGET_AFTER_CLIENTS = 10_000
 
 
 class FairSlots(Generic[Slot]):
-    """A pool of interchangeable slots (the workers) shared round-robin between clients, each holding at most
-    ``per_client`` at once. Used from one event loop; no locks."""
+    """A pool of interchangeable slots (the workers) shared between clients, each holding at most ``per_client``
+    at once, a freed one going to the waiting client that used them least lately. Used from one event loop; no
+    locks. ``clock``: seconds, monotonic (tests give their own)."""
 
-    def __init__(self, slots: Iterable[Slot], *, per_client: int) -> None:
+    def __init__(self, slots: Iterable[Slot], *, per_client: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if per_client < 1:
             raise ValueError("per_client must be at least 1")
         self.per_client = per_client
+        self._clock = clock
         self._free: deque[Slot] = deque(slots)
         self._held: Counter[str] = Counter()
-        self._waiting: dict[str, deque[asyncio.Future[Slot]]] = {}  # insertion order is the turn order
+        self._since: dict[str, deque[float]] = {}  # when each slot a client holds was taken
+        self._used: dict[str, tuple[float, float]] = {}  # worker-seconds of finished holds, and when last decayed
+        self._waiting: dict[str, deque[asyncio.Future[Slot]]] = {}  # insertion order: the longest waiting first
 
     def held_by(self, client: str) -> int:
         return self._held[client]
@@ -61,11 +72,25 @@ class FairSlots(Generic[Slot]):
 
     def release(self, client: str, slot: Slot) -> None:
         """Give back ``slot``, held by ``client`` (or a fresh slot replacing it)."""
+        now = self._clock()
+        # which of the client's holds ended does not matter: the sum of their lengths is the same
+        self._used[client] = (self._past_use(client, now) + now - self._since[client].popleft(), now)
         self._held[client] -= 1
         if self._held[client] <= 0:
-            del self._held[client]
+            del self._held[client], self._since[client]
+        if len(self._used) > FORGET_AFTER_CLIENTS:  # bounded memory: drop who used next to nothing lately
+            self._used = {c: (self._past_use(c, now), now) for c in self._used if self._past_use(c, now) > 0.01}
         self._free.append(slot)
         self._dispatch()
+
+    def use(self, client: str) -> float:
+        """Worker-seconds ``client`` has used lately (halved every ``HALF_LIFE_S``), its running holds included."""
+        now = self._clock()
+        return self._past_use(client, now) + sum(now - since for since in self._since.get(client, ()))
+
+    def _past_use(self, client: str, now: float) -> float:
+        used, at = self._used.get(client, (0.0, now))
+        return used * 0.5 ** ((now - at) / HALF_LIFE_S)
 
     def close(self, error: type[Exception]) -> None:
         """Ends every wait with ``error`` (raised in each waiter): no slot will be freed any more."""
@@ -77,18 +102,19 @@ class FairSlots(Generic[Slot]):
 
     def _take(self, client: str) -> Slot:
         self._held[client] += 1
+        self._since.setdefault(client, deque()).append(self._clock())
         return self._free.popleft()
 
     def _dispatch(self) -> None:
-        # Turn order: the client that waited longest first; after being served it goes to the back of the line.
         while self._free:
-            client = next((c for c in self._waiting if self._held[c] < self.per_client), None)
-            if client is None:
+            allowed = [c for c in self._waiting if self._held[c] < self.per_client]
+            if not allowed:
                 return
+            client = min(allowed, key=self.use)  # min keeps the first of equals: the one waiting longest
             line = self._waiting.pop(client)
             future = line.popleft()
             if line:
-                self._waiting[client] = line  # re-inserted: now last in turn
+                self._waiting[client] = line  # re-inserted: now last among equals
             if future.done():  # cancelled while waiting
                 continue
             future.set_result(self._take(client))

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from kg.query_slots import FairSlots
+from kg.query_slots import HALF_LIFE_S, FairSlots
 
 
 def test_a_client_holds_at_most_its_share_and_waits_for_more() -> None:
@@ -23,9 +23,19 @@ def test_a_client_holds_at_most_its_share_and_waits_for_more() -> None:
     assert third == "w1" and held == 2
 
 
-def test_freed_slots_go_round_robin_between_waiting_clients() -> None:
+class Clock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_freed_slots_go_round_robin_between_clients_that_used_them_alike() -> None:
     async def scenario():
-        slots = FairSlots(["w"], per_client=1)
+        slots = FairSlots(["w"], per_client=1, clock=Clock())  # no time passes: every client has used nothing
         held = await slots.acquire("a", timeout_s=1)
         order: list[str] = []
 
@@ -43,6 +53,40 @@ def test_freed_slots_go_round_robin_between_waiting_clients() -> None:
         return order
 
     assert asyncio.run(scenario()) == ["a", "b", "c", "a", "a"]
+
+
+def test_a_client_that_used_the_workers_least_lately_goes_first() -> None:
+    async def scenario():
+        clock = Clock()
+        slots = FairSlots(["w"], per_client=1, clock=clock)
+        runaway = await slots.acquire("runaway", timeout_s=1)
+        clock.now += 10  # the runaway runs ten seconds, until its deadline
+        next_runaway = asyncio.create_task(slots.acquire("runaway", timeout_s=5))  # re-sent: it queues first
+        await asyncio.sleep(0)
+        lookup = asyncio.create_task(slots.acquire("lookups", timeout_s=5))
+        await asyncio.sleep(0)
+        slots.release("runaway", runaway)
+        order = ["lookups"] if slots.held_by("lookups") == 1 else []
+        slots.release("lookups", await lookup)
+        await next_runaway
+        return order + ["runaway"], slots.use("runaway"), slots.use("lookups")
+
+    order, runaway_use, lookup_use = asyncio.run(scenario())
+    assert order == ["lookups", "runaway"]  # the look-up went first, though the runaway's client queued first
+    assert runaway_use == 10.0 and lookup_use == 0.0
+
+
+def test_past_use_is_halved_every_half_life() -> None:
+    async def scenario():
+        clock = Clock()
+        slots = FairSlots(["w"], per_client=1, clock=clock)
+        slot = await slots.acquire("a", timeout_s=1)
+        clock.now += 8
+        slots.release("a", slot)
+        clock.now += HALF_LIFE_S
+        return slots.use("a")
+
+    assert asyncio.run(scenario()) == 4.0
 
 
 def test_a_wait_that_times_out_leaves_the_line_and_loses_no_slot() -> None:
