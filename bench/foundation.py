@@ -116,7 +116,8 @@ def measure_queries(store_path: Path, repeats: int, timeout_ms: int) -> dict:
     del store
 
     port = free_port()
-    env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_QUERY_TIMEOUT_MS=str(timeout_ms))
+    env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_QUERY_TIMEOUT_MS=str(timeout_ms),
+               CRITMIN_RATE_LIMIT_PER_S="0")  # the benchmark's clients are one address: no per-client limit
     log = store_path.parent / "server.log"
     server = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=log.open("w"))

@@ -63,7 +63,8 @@ def layers(store_path: Path, raw_store: Path | None, dataset: Path, repeat: int,
     loop = asyncio.new_event_loop()
     results: dict[str, dict[str, float]] = {}
     port = free_port()
-    env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_ACCOUNTS_DB=str(accounts))
+    env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_ACCOUNTS_DB=str(accounts),
+               CRITMIN_RATE_LIMIT_PER_S="0")  # the clients are one address: no per-client limit
     progress("starting critmin serve")
     critmin, _ = servers.start("critmin", [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
                                url=f"http://127.0.0.1:{port}", ready_url=f"http://127.0.0.1:{port}/sparql",
@@ -112,7 +113,7 @@ def concurrency(store_path: Path, dataset: Path, clients: int, duration_s: float
         port = free_port()
         work = Path(tempfile.mkdtemp(prefix="critmin-profile-"))
         env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_QUERY_WORKERS=str(workers),
-                   CRITMIN_ACCOUNTS_DB=str(work / "accounts.sqlite3"))
+                   CRITMIN_ACCOUNTS_DB=str(work / "accounts.sqlite3"), CRITMIN_RATE_LIMIT_PER_S="0")
         progress(f"critmin with query_workers={workers}: {clients} clients for {duration_s} s")
         server, _ = servers.start("critmin", [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
                                   url=f"http://127.0.0.1:{port}", ready_url=f"http://127.0.0.1:{port}/sparql",

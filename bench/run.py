@@ -391,6 +391,7 @@ def measure_scale(scale: int, args: argparse.Namespace, servers: Servers, larges
         CRITMIN_QUERY_TIMEOUT_MS=str(int(timeout_s * 1000)),
         CRITMIN_ACCOUNTS_DB=str(work / "accounts.sqlite3"),
         CRITMIN_QUERY_WORKERS=str(args.query_workers),
+        CRITMIN_RATE_LIMIT_PER_S="0",  # every client of the benchmark is one address: no per-client rate limit
     )
     token = write_token(work / "accounts.sqlite3")
     progress(f"  critmin serve: starting (query_workers={args.query_workers})")

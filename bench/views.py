@@ -88,7 +88,7 @@ def main() -> None:
     triples = len(store)
     del store, view
 
-    settings = Settings(store=copy, accounts_db=accounts, query_workers=2)
+    settings = Settings(store=copy, accounts_db=accounts, query_workers=2, rate_limit_per_s=0)  # one client, no limit
     with TestClient(create_app(settings)) as client:
         page = {who: median_ms(lambda h=headers: client.get(PAGE, headers=h).raise_for_status(), args.repeat)
                 for who, headers in (("main view (admin)", admin), ("restricted view (anonymous)", {}))}

@@ -213,13 +213,11 @@ def _as_table(results: dict) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from api.app import create_app
+    from api.serving import serve
 
     settings = _settings(args)
     print(f"critmin serving {_target(settings)} on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    serve(settings)  # logs as log_format says; on SIGTERM, requests in flight get shutdown_grace_s to finish
     return 0
 
 
