@@ -1,10 +1,11 @@
 """Sustained load and runaway queries against a real `critmin serve` on loopback, over the bundled data (issue 9).
 
-1. Sustained load (after 15 s of the same, not measured): 32 clients, each from its own loopback address (127.0.0.x, so each is its own client to the rate
-   limit and the query-worker sharing), for 60 s: the workbench's example queries, entity pages of every kind and
-   autocomplete, while a partner replaces its graph about once a second and an admin reloads a feed every ~8 s
-   (``POST /admin/feeds/{name}``). Reports requests served, errors (any status >= 400 or transport error) by kind,
-   p50/p95/p99 per kind, and the server's memory (its process and query workers) over the run.
+1. Sustained load (after 15 s of the same, not measured): 32 clients, each from its own loopback address
+   (127.0.0.x, so each is its own client to the rate limit and the query-worker sharing), for 60 s: the
+   workbench's example queries, entity pages of every kind and autocomplete, while a partner replaces its graph
+   about once a second and an admin reloads a feed every ~8 s (``POST /admin/feeds/{name}``). Reports requests
+   served, errors (any status >= 400 or transport error) by kind, p50/p95/p99 per kind, and the server's memory
+   (its process and query workers) over the run.
 2. Runaway queries: 16 clients send light look-ups for 20 s, first alone (the baseline), then with ten runaway
    queries kept in flight (each re-sent when the deadline kills it): from one client, then from ten, and from one
    client again on a server without the per-client share (``query_workers_per_client`` = ``query_workers``). Reports
@@ -123,11 +124,15 @@ def workload(base_url: str) -> Workload:
 
 def partner_turtle(round_number: int) -> bytes:
     lines = ["@prefix cm: <https://w3id.org/critmin/ontology/> .",
+             "@prefix prov: <http://www.w3.org/ns/prov#> .",
              "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
-    for i in range(400):
+    for i in range(300):
+        record = f"<{BASE}id/record/stress/row-{i + 2}>"
         lines.append(f"<{BASE}id/facility/stress/site-{i}> a cm:Facility , cm:Mine ; "
-                     f"cm:facilityType <{BASE}id/facility-type/mine> ; "
+                     f"cm:facilityType <{BASE}id/facility-type/mine> ; prov:wasDerivedFrom {record} ; "
                      f'rdfs:label "Stress site {i} round {round_number}" .')
+        lines.append(f'{record} a cm:SourceRecord ; rdfs:label "row {i + 2} of sites.csv" ; '
+                     f'cm:sourceFile "sites.csv" ; cm:sourceRow {i + 2} .')
     return "\n".join(lines).encode()
 
 
