@@ -30,7 +30,9 @@ REQUEST_ID_MAX_CHARS = 128
 _SAFE_ID = re.compile(rf"[A-Za-z0-9._:\-]{{1,{REQUEST_ID_MAX_CHARS}}}")
 REQUESTS_LOGGER = "critmin.requests"
 _HANDLER_NAME = "critmin"
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({})))
+# what every record has, and uvicorn's copy of its message with terminal colours: not fields of a JSON line
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"color_message"}
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def request_id_from(header: str | None) -> str:
@@ -81,9 +83,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }
-        for name, value in vars(record).items():
-            if name not in _STANDARD_ATTRIBUTES and name not in line and not name.startswith("_"):
-                line[name] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+        for name in record.__dict__.keys() - _STANDARD_ATTRIBUTES:
+            if name not in line and not name.startswith("_"):
+                value = record.__dict__[name]
+                line[name] = value if isinstance(value, _SCALARS) else str(value)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
