@@ -85,7 +85,7 @@ test-remote: install
 	CRITMIN_TEST_STORE_BACKEND=remote $(PYTEST) $(REMOTE_TESTS)
 
 # The long checks, whose figures go into the closing notes. Crash safety (tests/crash): 100 critmin processes killed
-# with SIGKILL during uploads and loads, each store checked after (about 10 minutes on 2 cores).
+# with SIGKILL during uploads and loads, each store checked after (26 minutes on 2 cores busy with other work).
 # Then the load test (bench/stress.py): 32 clients for 60 s while a partner uploads and feeds reload, and look-ups
 # beside ten runaway queries (about 4 minutes; bench/results/stress.md).
 stress: install
