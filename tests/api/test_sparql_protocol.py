@@ -6,6 +6,7 @@ and a "big" one of 3000 triples, whose 6-fold cross product never finishes withi
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -67,14 +68,23 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def remote() -> Iterator[tuple[str, list[str]]]:
+@contextlib.contextmanager
+def recording_server() -> Iterator[tuple[str, list[str]]]:
+    """A stand-in remote endpoint on loopback: its base URL, and the paths of the requests it received."""
     hits: list[str] = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Recorder,), {"hits": hits}))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def remote() -> Iterator[tuple[str, list[str]]]:
+    with recording_server() as recorder:
+        yield recorder
 
 
 @pytest.fixture(scope="module")
@@ -441,11 +451,27 @@ def test_a_service_off_the_allowlist_is_refused_before_any_request(
         f"select * where {{ service silent <{url}/refused> {{ ?s ?p ?o }} }}",
         f"PREFIX r: <{url}/> SELECT * WHERE {{ SERVICE r:refused {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ BIND(<{url}/allowed> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+        f"BASE <{url}/> SELECT * WHERE {{ SERVICE <refused> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE # a comment\n <{url}/refused> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}/refused> {{ ?s ?p ?o }} }} }} }}",
+        f"SELECT * WHERE {{ ?a ?b ?c OPTIONAL {{ SERVICE <{url}/refused> {{ ?s ?p ?o }} }} }}",
+        f"ASK {{ FILTER EXISTS {{ SERVICE <{url}/refused> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ {{ ?a ?b ?c }} MINUS {{ SERVICE <{url}/refused> {{ ?a ?p ?o }} }} }}",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ ?s ?p ?o }} UNION {{ SERVICE <{url}/refused> {{ ?s ?p ?o }} }} }}",
+        f"PREFIX SERVICE: <{url}/> SELECT * WHERE {{ SERVICE SERVICE:refused {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE<{url}/refused>{{ ?s ?p ?o }} }}",
     ]:
         response = client.get("/sparql", params={"query": query})
         assert response.status_code == 403, query
         assert "remote_endpoint_allowlist" in response.text
         assert "/refused" in response.text or "?e" in response.text
+    # SPARQL's \u escapes are undone before parsing: spelled with them, the keyword or the IRI is still checked
+    for query in [
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}/refused> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE <{url}/\\u0072efused> {{ ?s ?p ?o }} }}",
+    ]:
+        response = client.get("/sparql", params={"query": query})
+        assert response.status_code in (400, 403), query
     assert hits == []
 
 

@@ -149,3 +149,24 @@ def test_the_protocols_dataset_parameters_are_refused_with_the_reason(client, he
                            headers={**headers("write", partner="bgs"), "Content-Type": "application/sparql-update"})
     assert response.status_code == 400 and "using-graph-uri" in response.json()["detail"]
     assert dump(client) == before
+
+
+def test_load_and_service_in_an_update_never_reach_an_address_off_the_allowlist(client, headers):
+    """A local server stands in for the target and records every request: none may arrive, however the update
+    spells the target (a LOAD, a SERVICE in the WHERE of an INSERT, SILENT, a prefixed name, a relative IRI)."""
+    from tests.api.test_sparql_protocol import recording_server
+
+    with recording_server() as (url, hits):
+        before = dump(client)
+        for body in [
+            f"LOAD <{url}/data.ttl> INTO GRAPH <{BGS_SITES}>",
+            f"LOAD SILENT <{url}/data.ttl>",
+            f"PREFIX r: <{url}/> LOAD r:data.ttl INTO GRAPH <{BGS_SITES}>",
+            f"BASE <{url}/> LOAD <data.ttl> INTO GRAPH <{BGS_SITES}>",
+            f"INSERT {{ GRAPH <{BGS_SITES}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+            f"INSERT {{ GRAPH <{BGS_SITES}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
+        ]:
+            response = update(client, body, headers("write", partner="bgs"))
+            assert response.status_code == 403, (body, response.text)
+            assert "remote_endpoint_allowlist" in str(response.json()["detail"])
+        assert hits == [] and dump(client) == before
