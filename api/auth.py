@@ -40,17 +40,16 @@ def current_caller(request: Request) -> Caller:
         raise HTTPException(503, "tokens cannot be checked right now: the accounts database is unavailable") from error
     if caller is None:
         raise _invalid(f"the token in {HEADER_SHAPE} is unknown or revoked")
-    request.state.caller = caller
     return caller
 
 
 def client_key(request: Request) -> str:
-    """Who to count a request against when sharing capacity out: the partner whose token was accepted (its
-    ``current_caller`` ran), else the client's address (behind a proxy, uvicorn's ``--forwarded-allow-ips`` makes
-    that the forwarded one)."""
-    caller: Caller | None = getattr(request.state, "caller", None)
-    if caller is not None and caller.partner is not None:
-        return f"partner:{caller.partner}"
+    """Who to count a request against when sharing capacity out: the partner of a valid token, else the client's
+    address (behind a proxy, uvicorn's ``--forwarded-allow-ips`` makes that the forwarded one), as the request
+    middleware resolved it for the rate limit (``api.observability.clients``)."""
+    client = getattr(request.state, "client", None)
+    if client is not None:
+        return client.key
     return f"address:{request.client.host if request.client else 'unknown'}"
 
 

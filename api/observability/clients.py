@@ -3,7 +3,7 @@
 An invalid, unknown or revoked token counts as its address, so sending made-up tokens cannot earn a fresh limit; the
 route still answers such a token with its 401. Tokens are looked up in the accounts database once a minute at most
 (a cache keyed by the token's SHA-256, bounded in size): a revoked token may count as its partner for up to a minute
-more, which only affects whose limit it spends. The keys match ``api.auth.client_key``'s.
+more, which only affects whose limit it spends. The request's state carries the client on (``api.auth.client_key``).
 """
 
 from __future__ import annotations

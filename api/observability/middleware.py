@@ -64,6 +64,7 @@ class RequestMiddleware:
 
         peer = scope.get("client")
         client = await self.clients.resolve(headers.get("authorization"), peer[0] if peer else "unknown")
+        scope.setdefault("state", {})["client"] = client  # routes share capacity out by it too (api.auth.client_key)
         if not exempt:
             self.metrics.in_flight.inc()
         try:
