@@ -25,6 +25,7 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, Triple, Variab
 from kg import iris
 from kg.catalog import ACCESS_RIGHTS, PartnerGraphDescription, partner_catalog_triples
 from kg.loading import drop_graph_atomically, write_graph_atomically
+from kg.parser_guards import InputTooDeep, UnsafeXml, check_json_depth, check_rdf_xml
 from kg.rq import fill_update, load_query
 from kg.validation import ValidationReport, validate_graph
 
@@ -69,11 +70,24 @@ class UploadResult:
     triples: int  # in the graph afterwards
 
 
-def parse_upload(data: bytes, media_type: str, *, base_iri: str) -> list[Triple]:
-    """The triples of an uploaded body; ``UploadSyntaxError`` with line and column when it does not parse."""
+def parse_upload(data: bytes, media_type: str, *, base_iri: str, max_bytes: int | None = None) -> list[Triple]:
+    """The triples of an uploaded body; ``UploadSyntaxError`` with line and column when it does not parse, or when
+    it is hostile to the parser (``kg.parser_guards``: too deep, or RDF/XML whose entities are external or expand
+    it past ``max_bytes``)."""
+    fmt = UPLOAD_FORMATS[media_type]
     try:
-        quads = list(parse(input=data, format=UPLOAD_FORMATS[media_type], base_iri=base_iri))
+        if fmt == RdfFormat.JSON_LD:
+            check_json_depth(data)
+        elif fmt == RdfFormat.RDF_XML:
+            check_rdf_xml(data, max_expanded_bytes=max_bytes)
+    except (InputTooDeep, UnsafeXml) as error:
+        raise UploadSyntaxError(error.message, line=error.line, column=error.column) from error
+    try:
+        quads = list(parse(input=data, format=fmt, base_iri=base_iri))
     except SyntaxError as error:
+        if "LoadDocumentCallback" in error.msg:  # pyoxigraph fetches nothing, and neither do we: say so plainly
+            raise UploadSyntaxError("a remote JSON-LD @context is never fetched: give the context inline (an "
+                                    "object, not a URL)", line=error.lineno, column=error.offset) from error
         # pyoxigraph's message says "between line L column C and ..."; lineno/offset are the start, the place to fix
         raise UploadSyntaxError(error.msg, line=error.lineno, column=error.offset) from error
     except ValueError as error:

@@ -34,6 +34,7 @@ from api.app import publish_snapshot
 from api.auth import HEADER_SHAPE, CallerDep
 from api.deps import ViewDep
 from api.formats import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, choose_format, content_type
+from api.openapi_params import described, form
 from kg import graph_access, iris, partner_graphs
 from kg.accounts import AccountError, Caller
 from kg.catalog import PartnerGraphDescription
@@ -50,6 +51,17 @@ READ_FORMATS: dict[str, RdfFormat] = {
 }
 UPLOAD_OPTIONS = ("title", "description", "license", "visibility", "readers")
 SPREADSHEET_MODES = ("replace", "append")
+# The query parameters and bodies read by hand below, declared for /openapi.json
+_GRAPH_PARAMETERS = {"graph": "The graph's absolute IRI", "default": "The default graph (instead of graph=)"}
+_GRAPH = described(query=_GRAPH_PARAMETERS)
+_UPLOAD = described(query=_GRAPH_PARAMETERS | {name: f"Catalog option: {name}" for name in UPLOAD_OPTIONS},
+                    body={media: {"type": "string"} for media in partner_graphs.UPLOAD_FORMATS})
+_SPREADSHEET = described(query={"graph": _GRAPH_PARAMETERS["graph"]} | {name: f"Catalog option: {name}"
+                                                                        for name in UPLOAD_OPTIONS},
+                         required=("graph",), body={"multipart/form-data": form(files=("mapping", "data"))})
+_ACCESS = described(query=_GRAPH_PARAMETERS, body={"application/json": {
+    "type": "object", "properties": {"visibility": {"type": "string", "enum": ["public", "partners"]},
+                                     "readers": {"type": "array", "items": {"type": "string"}}}}})
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,8 @@ class Target:
 # Reading
 
 
-@router.get("/store", summary="Read a graph (SPARQL 1.1 Graph Store Protocol)")
-@router.head("/store", summary="A graph's headers (SPARQL 1.1 Graph Store Protocol)")
+@router.get("/store", summary="Read a graph (SPARQL 1.1 Graph Store Protocol)", openapi_extra=_GRAPH)
+@router.head("/store", summary="A graph's headers (SPARQL 1.1 Graph Store Protocol)", openapi_extra=_GRAPH)
 def read_graph(request: Request, caller: CallerDep, view: ViewDep) -> Response:
     settings: Settings = request.app.state.settings
     target = _target(request, settings)
@@ -97,17 +109,19 @@ def read_graph(request: Request, caller: CallerDep, view: ViewDep) -> Response:
 # Writing
 
 
-@router.put("/store", status_code=204, summary="Create or replace a partner graph")
+@router.put("/store", status_code=204, summary="Create or replace a partner graph", openapi_extra=_UPLOAD)
 async def put_graph(request: Request, caller: CallerDep) -> Response:
     return await _upload_rdf(request, caller, append=False)
 
 
-@router.post("/store", status_code=204, summary="Add to a partner graph (creates it when missing)")
+@router.post("/store", status_code=204, summary="Add to a partner graph (creates it when missing)",
+             openapi_extra=_UPLOAD)
 async def post_graph(request: Request, caller: CallerDep) -> Response:
     return await _upload_rdf(request, caller, append=True)
 
 
-@router.delete("/store", status_code=204, summary="Delete a partner graph and its catalog entry")
+@router.delete("/store", status_code=204, summary="Delete a partner graph and its catalog entry",
+               openapi_extra=_GRAPH)
 async def delete_graph(request: Request, caller: CallerDep) -> Response:
     settings: Settings = request.app.state.settings
     target = _writable_target(request, caller, settings)
@@ -122,7 +136,8 @@ async def delete_graph(request: Request, caller: CallerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/store/spreadsheet", summary="Create, replace or add to a partner graph from a spreadsheet + mapping")
+@router.post("/store/spreadsheet", summary="Create, replace or add to a partner graph from a spreadsheet + mapping",
+             openapi_extra=_SPREADSHEET)
 async def upload_spreadsheet(request: Request, caller: CallerDep, mode: str = "replace") -> Response:
     settings: Settings = request.app.state.settings
     target = _writable_target(request, caller, settings)
@@ -155,7 +170,8 @@ async def _upload_rdf(request: Request, caller: Caller, *, append: bool) -> Resp
     options = _options(request, settings, target)
     assert target.iri is not None
     try:
-        triples = await run_in_threadpool(partner_graphs.parse_upload, body, media_type, base_iri=target.iri.value)
+        triples = await run_in_threadpool(partner_graphs.parse_upload, body, media_type, base_iri=target.iri.value,
+                                          max_bytes=settings.upload_max_bytes)
     except partner_graphs.UploadSyntaxError as error:
         where = {"line": error.line, "column": error.column} if error.line else {}
         raise HTTPException(400, {"message": f"the {media_type} body does not parse: {error}", **where}) from error
@@ -210,7 +226,7 @@ async def write_partner_graph(request: Request, caller: Caller, target: Target, 
 # Access
 
 
-@router.get("/store/access", summary="Who may read a partner graph (JSON)")
+@router.get("/store/access", summary="Who may read a partner graph (JSON)", openapi_extra=_GRAPH)
 def read_access(request: Request, caller: CallerDep) -> JSONResponse:
     settings: Settings = request.app.state.settings
     target = _target(request, settings)
@@ -221,7 +237,7 @@ def read_access(request: Request, caller: CallerDep) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Vary": "Authorization"})
 
 
-@router.put("/store/access", summary="Change who may read a partner graph (owner or admin)")
+@router.put("/store/access", summary="Change who may read a partner graph (owner or admin)", openapi_extra=_ACCESS)
 async def change_access(request: Request, caller: CallerDep) -> JSONResponse:
     settings: Settings = request.app.state.settings
     target = _target(request, settings)

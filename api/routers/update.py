@@ -18,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.app import publish_snapshot
 from api.auth import require
+from api.openapi_params import described, form
 from api.routers import store as graph_store
 from kg import graph_access, iris, partner_graphs
 from kg.accounts import Caller
+from kg.parser_guards import InputTooDeep, check_sparql_depth
 from kg.partner_update import UpdateRefused, run_update
 from kg.query_runner import syntax_error
 from kg.remote_policy import RemoteAccessRefused, check_remote_access
@@ -30,10 +32,16 @@ UPDATE_MEDIA_TYPE = "application/sparql-update"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
-@router.post("/update", status_code=204, summary="SPARQL 1.1 Update on your own partner graphs (write token)")
+@router.post("/update", status_code=204, summary="SPARQL 1.1 Update on your own partner graphs (write token)",
+             openapi_extra=described(body={UPDATE_MEDIA_TYPE: {"type": "string"}, FORM_MEDIA_TYPE: form("update")}))
 async def sparql_update(request: Request, caller: Annotated[Caller, Depends(require("write"))]) -> Response:
     settings = request.app.state.settings
     update = await _update_text(request, settings.query_max_request_bytes)
+    try:
+        check_sparql_depth(update)  # deeper nesting crashes pyoxigraph's parser, and with it this process
+    except InputTooDeep as error:
+        raise HTTPException(400, {"message": f"SPARQL Update syntax error: {error.message}", "line": error.line,
+                                  "column": error.column}) from None
     try:
         check_remote_access(update, settings.remote_endpoint_allowlist, base_iri=settings.public_base_iri)
     except RemoteAccessRefused as refused:
