@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from api.deps import ViewDep
+from api.openapi_params import described
 from api.routers.home import render
 from api.urls import Urls
 from kg.browse import (
@@ -35,7 +36,9 @@ def browse_index(request: Request, view: ViewDep) -> Response:
     return render(request, "browse.html", data)
 
 
-@router.get("/browse/{kind}", summary="One page of one kind of entity, filtered (HTML or JSON)")
+@router.get("/browse/{kind}", summary="One page of one kind of entity, filtered (HTML or JSON)",
+            openapi_extra=described(query={name: "A filter (which ones a kind takes: see /browse)" for name in
+                                           sorted({f for kind in BROWSE_KINDS.values() for f in kind.filters})}))
 def browse_kind(
     request: Request,
     view: ViewDep,

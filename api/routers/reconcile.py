@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import ViewDep
+from api.openapi_params import described, form
 from api.routers.publishing import base_url
 from kg.loading import SOFTWARE_VERSION
 from kg.reconcile_match import Candidate, match
@@ -148,8 +149,16 @@ async def _parameters(request: Request) -> dict[str, str]:
     return params
 
 
-@router.get("/reconcile", summary="Reconciliation service 0.2 (OpenRefine)")
-@router.post("/reconcile", summary="Reconciliation service 0.2 (OpenRefine), queries as a form")
+# The parameters of the 0.2 protocol, read by hand (a query string or a form), declared for /openapi.json
+_V02_QUERY = {"queries": "A JSON batch of queries", "query": "One query: a name or a JSON object",
+              "extend": "A JSON data extension request", "callback": "A JSONP callback name"}
+_V02 = described(query=_V02_QUERY)
+_V02_FORM = described(query=_V02_QUERY, body={"application/x-www-form-urlencoded": form(*_V02_QUERY)})
+
+
+@router.get("/reconcile", summary="Reconciliation service 0.2 (OpenRefine)", openapi_extra=_V02)
+@router.post("/reconcile", summary="Reconciliation service 0.2 (OpenRefine), queries as a form",
+             openapi_extra=_V02_FORM)
 async def reconcile_v02(request: Request, view: ViewDep) -> Response:
     params = await _parameters(request)
     callback = params.get("callback")
@@ -178,7 +187,9 @@ def manifest_v1_route(request: Request) -> Response:
     return answer(manifest_v1(request))
 
 
-@router.post("/reconcile/v1/reconcile", summary="Reconciliation 1.0 draft: a JSON batch of queries")
+@router.post("/reconcile/v1/reconcile", summary="Reconciliation 1.0 draft: a JSON batch of queries",
+             openapi_extra=described(body={"application/json": {"type": "object", "properties": {
+                 "queries": {"type": "array", "items": {"type": "object"}}}}}))
 async def reconcile_v1(request: Request, view: ViewDep) -> Response:
     try:
         body = await request.json()
@@ -242,7 +253,10 @@ def propose(type: Annotated[str, Query(description="A type id")],
     return answer({"type": type, "limit": limit, "properties": properties}, callback)
 
 
-@router.post("/reconcile/v1/extend", summary="Data extension (1.0 draft): property values of entities")
+@router.post("/reconcile/v1/extend", summary="Data extension (1.0 draft): property values of entities",
+             openapi_extra=described(body={"application/json": {"type": "object", "properties": {
+                 "ids": {"type": "array", "items": {"type": "string"}},
+                 "properties": {"type": "array", "items": {"type": "object"}}}}}))
 async def extend_v1(request: Request, view: ViewDep) -> Response:
     try:
         body = await request.json()

@@ -44,6 +44,7 @@ from api.formats import (
     choose_format,
     content_type,
 )
+from api.openapi_params import described
 from kg.iris import PREFIXES
 from kg.parser_guards import InputTooDeep, check_sparql_depth
 from kg.query_runner import (
@@ -133,6 +134,8 @@ class _Parameters:
     name="sparql_endpoint",
     summary="SPARQL query (GET), or the service description when there is no query",
     response_class=Response,
+    openapi_extra=described(query={"query": "A SPARQL query", "default-graph-uri": "A graph of the default graph",
+                                   "named-graph-uri": "A named graph of the dataset", "format": "The result format"}),
 )
 async def sparql_get(request: Request, runner: RunnerDep, settings: SettingsDep, view: ViewDep) -> Response:
     return await answer_query(request, runner, settings, view)
