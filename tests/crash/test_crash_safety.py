@@ -1,7 +1,7 @@
 """Crash safety: critmin processes SIGKILLed at random moments of uploads and loads leave every source whole or
 absent, the catalog agreeing, and a store that opens (the harness, ``tests/crash/harness.py``, says how).
 
-``CRITMIN_CRASH_TRIALS`` (default 24) trials in all, half per scenario; ``CRITMIN_CRASH_SEED`` picks the delays
+``CRITMIN_CRASH_TRIALS`` (default 20) trials in all, half per scenario; ``CRITMIN_CRASH_SEED`` picks the delays
 (default 9: the same kills each run, up to the machine's timing); ``CRITMIN_CRASH_UPLOAD_TRIPLES`` sizes an upload
 (default 20,000 triples, about 2.6 MB of N-Triples), ``CRITMIN_CRASH_LOAD_TRIPLES`` the loaded file (default
 45,000 triples, about 6.5 MB: over the 4 MB from which `critmin load` uses the non-atomic bulk loader).
@@ -23,7 +23,7 @@ from kg.store import open_store
 from tests.conftest import PRINTED
 from tests.crash.harness import Scenario, run_load_trials, run_upload_trials, store_problems
 
-TRIALS = int(os.environ.get("CRITMIN_CRASH_TRIALS", "24"))
+TRIALS = int(os.environ.get("CRITMIN_CRASH_TRIALS", "20"))
 SEED = int(os.environ.get("CRITMIN_CRASH_SEED", "9"))
 UPLOAD_TRIPLES = int(os.environ.get("CRITMIN_CRASH_UPLOAD_TRIPLES", "20000"))
 LOAD_TRIPLES = int(os.environ.get("CRITMIN_CRASH_LOAD_TRIPLES", "45000"))
