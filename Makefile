@@ -80,7 +80,7 @@ test: install browser
 # Every app test again over a remote store: each app is served by a real `oxigraph serve` on loopback
 # (docs/remote-store.md, "The remote test pass"): all of tests/api, the browser tests and the demonstration
 # documents' pages, 515 tests in 5 1/2 to 6 1/4 minutes on 2 cores (tests/api alone in one process: 10 min 5 s).
-REMOTE_TESTS := tests/api tests/browser tests/nlp/test_demo_documents.py
+REMOTE_TESTS := tests/api tests/browser tests/nlp/test_demo_documents.py tests/security
 test-remote: install
 	CRITMIN_TEST_STORE_BACKEND=remote $(PYTEST) $(REMOTE_TESTS)
 
@@ -88,8 +88,11 @@ test-remote: install
 # with SIGKILL during uploads and loads, each store checked after (26 minutes on 2 cores busy with other work).
 # Then the load test (bench/stress.py): 32 clients for 60 s while a partner uploads and feeds reload, and look-ups
 # beside ten runaway queries (about 4 minutes; bench/results/stress.md).
+# The fuzzing of every API operation (tests/security/test_fuzz.py) with 200 examples per operation, mode and caller.
 stress: install
-	CRITMIN_CRASH_TRIALS=100 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
+	CRITMIN_CRASH_TRIALS=100 CRITMIN_CRASH_UPLOAD_TRIPLES=20000 \
+	  $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
+	CRITMIN_FUZZ_EXAMPLES=200 $(BIN)/pytest -q -p no:xdist tests/security/test_fuzz.py
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/stress.py
 

@@ -3,10 +3,10 @@ absent, the catalog agreeing, and a store that opens (the harness, ``tests/crash
 
 ``CRITMIN_CRASH_TRIALS`` (default 20) trials in all, half per scenario; ``CRITMIN_CRASH_SEED`` picks the delays
 (default 9: the same kills each run, up to the machine's timing); ``CRITMIN_CRASH_UPLOAD_TRIPLES`` sizes an upload
-(default 20,000 triples, about 2.6 MB of N-Triples), ``CRITMIN_CRASH_LOAD_TRIPLES`` the loaded file (default
-45,000 triples, about 6.5 MB: over the 4 MB from which `critmin load` uses the non-atomic bulk loader).
-``make stress`` runs 100. Each trial's line and a summary "crash trials: N survived of N run" are printed (``-s``)
-and repeated at the end of the run.
+(default 14,000 triples, about 2.2 MB of Turtle or N-Triples), ``CRITMIN_CRASH_LOAD_TRIPLES`` the loaded file
+(default 45,000 triples, 7.6 MB: over the 4 MB from which `critmin load` uses the non-atomic bulk loader).
+``make stress`` runs 100, with uploads of 20,000 triples (3.2 MB). Each trial's line and a summary "crash trials: N
+survived of N run" are printed (``-s``) and repeated at the end of the run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tests.crash.harness import Scenario, run_load_trials, run_upload_trials, st
 
 TRIALS = int(os.environ.get("CRITMIN_CRASH_TRIALS", "20"))
 SEED = int(os.environ.get("CRITMIN_CRASH_SEED", "9"))
-UPLOAD_TRIPLES = int(os.environ.get("CRITMIN_CRASH_UPLOAD_TRIPLES", "20000"))
+UPLOAD_TRIPLES = int(os.environ.get("CRITMIN_CRASH_UPLOAD_TRIPLES", "14000"))
 LOAD_TRIPLES = int(os.environ.get("CRITMIN_CRASH_LOAD_TRIPLES", "45000"))
 
 
