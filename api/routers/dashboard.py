@@ -137,7 +137,10 @@ def commodity_data(view: ViewDep, found: CommodityDashboard) -> dict[str, Any]:
 @router.get("/dashboard/{commodity}", response_class=HTMLResponse,
             summary="One commodity: concentration by stage, supply flow, facilities map, trends, what-if")
 def commodity_page(request: Request, view: ViewDep, commodity: str) -> Response:
-    found = commodity_dashboard(view.store, commodity_node(commodity))
+    try:
+        found = commodity_dashboard(view.store, commodity_node(commodity))
+    except ValueError:  # a quote or a space: neither a key nor an IRI, so no such commodity (a 500 before)
+        found = None
     if found is None:
         raise HTTPException(404, f"no commodity {commodity!r} in the graph; the dashboard lists those it knows")
     return render(request, "dashboard_commodity.html", commodity_data(view, found))

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
-from pyoxigraph import RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
 
 from api.deps import ViewDep
 from api.formats import JSON_LD, N_TRIPLES, RDF_XML, TRIG, TURTLE, choose_format, content_type
@@ -108,6 +108,17 @@ def _not_found(request: Request, store: Store, iri: str, media_type: str | None)
     return templates.TemplateResponse(request, "entity_404.html", context, status_code=404, headers=VARY)
 
 
+def _invalid_iri(iri: str) -> Response | None:
+    """A 404 when the path does not make an IRI at all (a quote, a space): no entity can have it, and our queries
+    would refuse it as a value (a 500 before this check)."""
+    try:
+        NamedNode(iri)
+    except ValueError as error:
+        return PlainTextResponse(f"no entity here: <{iri}> is not a valid IRI ({error})", status_code=404,
+                                 headers=VARY)
+    return None
+
+
 def _not_acceptable() -> Response:
     offered = ", ".join(OFFERED)
     return PlainTextResponse(f"not acceptable: this resource is available as {offered}, or by suffix "
@@ -191,6 +202,8 @@ def entity_page(request: Request, view: ViewDep, path: str, inbound_page: int = 
     stem, by_suffix = split_suffix(path)
     urls = urls_for(request)
     iri = urls.iri_for_path("id/" + stem)
+    if (invalid := _invalid_iri(urls.iri_for_path("id/" + path))) is not None:
+        return invalid
     if by_suffix and not entity_exists(view.store, iri):
         whole = urls.iri_for_path("id/" + path)  # an IRI that itself ends like a suffix
         if entity_exists(view.store, whole):
@@ -201,8 +214,10 @@ def entity_page(request: Request, view: ViewDep, path: str, inbound_page: int = 
 @router.get("/graph/{name}", response_class=HTMLResponse, summary="A named graph's catalog entry")
 def graph_page(request: Request, view: ViewDep, name: str, inbound_page: int = Query(1, ge=1)) -> Response:
     stem, by_suffix = split_suffix(name)
-    return _entity_response(request, view.store, urls_for(request).iri_for_path("graph/" + stem), by_suffix,
-                            inbound_page)
+    iri = urls_for(request).iri_for_path("graph/" + stem)
+    if (invalid := _invalid_iri(iri)) is not None:
+        return invalid
+    return _entity_response(request, view.store, iri, by_suffix, inbound_page)
 
 
 @router.get("/ontology/", response_class=HTMLResponse, summary="Every term of the critmin ontology")
@@ -226,6 +241,8 @@ def ontology_index(request: Request, view: ViewDep) -> Response:
 def ontology_term(request: Request, view: ViewDep, term: str) -> Response:
     stem, by_suffix = split_suffix(term)
     iri = urls_for(request).iri_for_path("ontology/" + stem)
+    if (invalid := _invalid_iri(iri)) is not None:
+        return invalid
     media_type = pick_format(request, by_suffix)
     if media_type is None:
         return _not_acceptable()

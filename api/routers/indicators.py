@@ -135,10 +135,13 @@ def concentration(
     year: str | None = Query(None, pattern=r"^\d{4}$", description="e.g. 2024"),
     quantity_kind: str = Query("production", description="production, capacity, reserves or resources"),
 ) -> list[ConcentrationOut]:
-    items = conc.concentrations(
-        view.store, commodity=iris.commodity(commodity) if commodity else None,
-        stage=iris.concept("stage", stage) if stage else None,
-        quantity_kind=iris.concept("quantity-kind", quantity_kind), year=year)
+    try:  # a key with a quote or a space makes no IRI: no such commodity, stage or kind (a 500 before)
+        keys = {"commodity": iris.commodity(commodity) if commodity else None,
+                "stage": iris.concept("stage", stage) if stage else None}
+        kind = iris.concept("quantity-kind", quantity_kind)
+    except ValueError as error:
+        raise HTTPException(422, f"commodity, stage or quantity_kind: not a valid key ({error})") from error
+    items = conc.concentrations(view.store, **keys, quantity_kind=kind, year=year)
     out = []
     for item in items:
         resource = _materialised(view, mat.concentration_iri(item), "hhi", mat.decimal_literal(item.hhi))

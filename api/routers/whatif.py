@@ -118,7 +118,11 @@ class WhatIfOut(BaseModel):
 
 
 def _chain_graph(view: ViewDep, commodity: str) -> ChainGraph:
-    chain = build_chain_graph(view.store, commodity_node(commodity))
+    try:
+        node = commodity_node(commodity)
+    except ValueError:  # a quote or a space: neither a key nor an IRI, so no such commodity (a 500 before)
+        node = None
+    chain = None if node is None else build_chain_graph(view.store, node)
     if chain is None:
         raise HTTPException(404, f"no commodity {commodity!r} in the graph")
     return chain

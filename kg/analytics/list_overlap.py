@@ -67,7 +67,10 @@ class ListOverlap:
 
 
 def read_list(store: Store, list_id: str, *, hub_only: bool = False) -> ListInfo:
-    iri = iris.criticality_list(list_id)
+    try:
+        iri = iris.criticality_list(list_id)
+    except ValueError:  # a quote or a space: no list can have such an id
+        raise UnknownListError(f"no criticality list {list_id!r} in the graph (not a valid list id)") from None
     rows = [r for r in query(store, load_query(__file__, "list_members"), list=iri)
             if r["graph"].value != iris.ANALYTICS_GRAPH.value and (not hub_only or is_hub_graph(r["graph"].value))]
     if not rows:
