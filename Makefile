@@ -90,8 +90,7 @@ test-remote: install
 # beside ten runaway queries (about 4 minutes; bench/results/stress.md).
 # The fuzzing of every API operation (tests/security/test_fuzz.py) with 200 examples per operation, mode and caller.
 stress: install
-	CRITMIN_CRASH_TRIALS=100 CRITMIN_CRASH_UPLOAD_TRIPLES=20000 \
-	  $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
+	CRITMIN_CRASH_TRIALS=100 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
 	CRITMIN_FUZZ_EXAMPLES=200 $(BIN)/pytest -q -p no:xdist tests/security/test_fuzz.py
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/stress.py
