@@ -163,7 +163,10 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int) -> CsvTable:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise FeedError(f"{label}: no sheet {sheet!r}; the sheets are {workbook.sheetnames!r}")
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = list(worksheet.iter_rows(values_only=True))
+        try:
+            rows = list(worksheet.iter_rows(values_only=True))
+        except Exception as exc:  # read-only mode parses the sheet's XML only here: a broken part fails now
+            raise FeedError(f"{label}: the sheet cannot be read: {exc}") from exc
     finally:
         workbook.close()
     if len(rows) < header_row:
