@@ -88,10 +88,11 @@ test-remote: install
 # with SIGKILL during uploads and loads, each store checked after (26 minutes on 2 cores busy with other work).
 # Then the load test (bench/stress.py): 32 clients for 60 s while a partner uploads and feeds reload, and look-ups
 # beside ten runaway queries (about 4 minutes; bench/results/stress.md).
-# The fuzzing of every API operation (tests/security/test_fuzz.py) with 200 examples per operation, mode and caller.
+# The fuzzing of every API operation (tests/security/test_fuzz.py) with 50 examples per operation, mode and caller
+# (about 10,000 cases; some 20 minutes at the 1,166 cases in 131 s measured in CI).
 stress: install
 	CRITMIN_CRASH_TRIALS=100 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
-	CRITMIN_FUZZ_EXAMPLES=200 $(BIN)/pytest -q -p no:xdist tests/security/test_fuzz.py
+	CRITMIN_FUZZ_EXAMPLES=50 $(BIN)/pytest -q -p no:xdist tests/security/test_fuzz.py
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/stress.py
 
