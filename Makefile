@@ -91,7 +91,7 @@ test-remote: install
 # The fuzzing of every API operation (tests/security/test_fuzz.py) with 50 examples per operation, mode and caller
 # (about 10,000 cases; some 20 minutes at the 1,166 cases in 131 s measured in CI).
 stress: install
-	CRITMIN_CRASH_TRIALS=100 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
+	CRITMIN_CRASH_TRIALS=100 CRITMIN_CRASH_UPLOAD_TRIPLES=20000 $(BIN)/pytest -q -s -p no:xdist tests/crash/test_crash_safety.py
 	CRITMIN_FUZZ_EXAMPLES=50 $(BIN)/pytest -q -p no:xdist tests/security/test_fuzz.py
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/stress.py
