@@ -275,6 +275,8 @@ def report(result: dict) -> str:
     for kind, row in [*reads["kinds"].items(), *writes["kinds"].items()]:
         lines.append(f"| {kind} | {row['requests']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
                      f"{row['max_ms']} |")
+    if not result["runaways"]:
+        return "\n".join(lines) + "\n"
     lines += ["", f"## Light look-ups beside ten runaway queries ({result['lookup_clients']} clients, "
               f"{result['runaway_duration_s']} s each, query_timeout_ms {QUERY_TIMEOUT_MS})", "",
               "| case | look-ups | errors | p50 ms | p95 ms | runaways sent |", "|---|---|---|---|---|---|"]
@@ -291,7 +293,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--warm-up-s", type=float, default=15.0, help="the same load first, not measured")
     parser.add_argument("--lookup-clients", type=int, default=16)
-    parser.add_argument("--runaway-duration-s", type=float, default=20.0)
+    parser.add_argument("--runaway-duration-s", type=float, default=20.0, help="0: the sustained phase only")
     parser.add_argument("--work", type=Path, default=Path("/tmp/critmin-stress"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "stress.json")
     args = parser.parse_args()
@@ -318,6 +320,8 @@ def main() -> int:
         reads = result["sustained"]["reads"]
         progress(f"  {reads['requests']:,} reads, {reads['errors']} errors")
         servers.stop(server)
+        if args.runaway_duration_s <= 0:  # the sustained phase only (a longer one, to see where memory settles)
+            raise SystemExit(_finish(args, result))
         # the runaway cases with a shorter limit, so that each sees a few rounds of runaways killed and sent again
         server = start(servers, args.work, store, accounts, "critmin-runaways", query_timeout_ms=str(QUERY_TIMEOUT_MS))
         cases = [("no runaway queries", 0, 1), ("10 runaways from one client", 10, 1),
@@ -339,6 +343,10 @@ def main() -> int:
         progress(f"  p95 {result['runaways'][case]['lookups'].get('p95_ms')} ms")
     finally:
         servers.stop_all()
+    return _finish(args, result)
+
+
+def _finish(args: argparse.Namespace, result: dict) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     summary = report(result)

@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     query_workers: int = Field(
         # More workers than cores, so that a look-up does not queue behind long scans: 4 instead of 2 gave 51.5
         # instead of 42.0 queries/s and p50 26 instead of 66 ms on the benchmark's mix at 1M (bench/profile_layers.py)
-        default=4, ge=1, description="Worker processes that run SPARQL queries (each query runs in one of them)."
+        default=4, ge=1,
+        description=("Worker processes that run SPARQL queries (each query runs in one of them); with the remote "
+                     "backend, the queries sent to its server at once."),
     )
     query_workers_per_client: int = Field(
         # Ten runaway queries from one client held all 4 workers until their deadlines with a single queue: the

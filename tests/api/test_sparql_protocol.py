@@ -6,17 +6,13 @@ and a "big" one of 3000 triples, whose 6-fold cross product never finishes withi
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +20,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store, parse
 
 from api.formats import W3C_FORMAT_IRIS
 from tests.backends import serve_app
+from tests.security.hits import recording_server
 
 EX = "http://example.org/"
 GRAPH_A, GRAPH_B, GRAPH_BIG = f"{EX}graph/a", f"{EX}graph/b", f"{EX}graph/big"
@@ -45,45 +42,11 @@ ex:AUS a ex:Country ; ex:label "Australia"@en .
 """
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    """A stand-in remote SPARQL endpoint: records each request's path, answers one empty solution."""
-
-    hits: list[str]
-    BODY = json.dumps(
-        {"head": {"vars": ["remote"]}, "results": {"bindings": [{"remote": {"type": "literal", "value": "hi"}}]}}
-    ).encode()
-
-    def _answer(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.hits.append(urlsplit(self.path).path)
-        self.send_response(200)
-        self.send_header("content-type", "application/sparql-results+json")
-        self.send_header("content-length", str(len(self.BODY)))
-        self.end_headers()
-        self.wfile.write(self.BODY)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def recording_server() -> Iterator[tuple[str, list[str]]]:
-    """A stand-in remote endpoint on loopback: its base URL, and the paths of the requests it received."""
-    hits: list[str] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Recorder,), {"hits": hits}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def remote() -> Iterator[tuple[str, list[str]]]:
-    with recording_server() as recorder:
+    """A stand-in remote SPARQL endpoint on loopback that records each request's path: one solution, remote "hi"."""
+    answer = {"head": {"vars": ["remote"]}, "results": {"bindings": [{"remote": {"type": "literal", "value": "hi"}}]}}
+    with recording_server(json.dumps(answer).encode(), "application/sparql-results+json") as recorder:
         yield recorder
 
 

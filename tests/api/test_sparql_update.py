@@ -12,6 +12,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from tests.api.conftest import serve_copy
 from tests.api.test_store_gsp import SITES_TTL  # a partner graph that meets our shapes
 from tests.conftest import issue_token
+from tests.security.hits import recording_server
 
 BASE = "https://w3id.org/critmin/"
 BGS_SITES = f"{BASE}graph/partner/bgs/sites"
@@ -154,8 +155,6 @@ def test_the_protocols_dataset_parameters_are_refused_with_the_reason(client, he
 def test_load_and_service_in_an_update_never_reach_an_address_off_the_allowlist(client, headers):
     """A local server stands in for the target and records every request: none may arrive, however the update
     spells the target (a LOAD, a SERVICE in the WHERE of an INSERT, SILENT, a prefixed name, a relative IRI)."""
-    from tests.api.test_sparql_protocol import recording_server
-
     with recording_server() as (url, hits):
         before = dump(client)
         for body in [

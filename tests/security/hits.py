@@ -7,20 +7,24 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+JSON_LD_CONTEXT = b'{"@context": {"name": "http://example.org/fetched-name"}}'
 
 
 @contextmanager
-def recording_server() -> Iterator[tuple[str, list[str]]]:
-    """``(base_url, hits)``: every request's method and path is appended to ``hits``; each is answered with a small
-    JSON-LD context, so a fetch would succeed and show up in the data too."""
+def recording_server(body: bytes = JSON_LD_CONTEXT, content_type: str = "application/ld+json",
+                     ) -> Iterator[tuple[str, list[str]]]:
+    """``(base_url, hits)``: every request's path is appended to ``hits``; each is answered with ``body`` (by default
+    a small JSON-LD context), so a fetch would succeed and show up in the data too."""
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
-            hits.append(f"{self.command} {self.path}")
-            body = b'{"@context": {"name": "http://example.org/fetched-name"}}'
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            hits.append(urlsplit(self.path).path)
             self.send_response(200)
-            self.send_header("Content-Type", "application/ld+json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from httpx import Response
 
+from tests.api import test_store_gsp as gsp
 from tests.conftest import PRINTED
 from tests.security.conftest import ALPHA_GRAPH, UPLOAD_MAX_BYTES, Hub, Tally
 from tests.security.hits import recording_server
@@ -274,45 +275,9 @@ def test_hostile_documents_are_4xx(hub: Hub) -> None:
 
 # --- partner spreadsheets on /store/spreadsheet ---------------------------------------------------------------------
 
-MAPPING = """
-name = "alpha-test-sites"
-
-[source]
-file = "sites.csv"
-
-[catalog]
-title = "Alpha test sites"
-description = "Sites mapped from a test spreadsheet"
-source_url = "https://example.org/alpha/sites"
-license = "https://creativecommons.org/licenses/by/4.0/"
-citation = "Alpha, test sheet"
-
-[[subjects]]
-id = "site"
-kind = "facility"
-key = "alpha-test/{Site|slug}"
-classes = ["cm:Facility", "cm:Mine"]
-
-  [[subjects.properties]]
-  predicate = "rdfs:label"
-  column = "Site"
-  required = true
-
-  [[subjects.properties]]
-  predicate = "cm:facilityType"
-  iri = "cmid:facility-type/mine"
-
-  [[subjects.properties]]
-  predicate = "cm:country"
-  column = "Country"
-  resolve = "country"
-
-  [[subjects.properties]]
-  predicate = "schema:latitude"
-  column = "Latitude"
-  datatype = "xsd:decimal"
-"""
-SHEET = "Site,Country,Latitude\nCornwall Test Mine,United Kingdom,50.3\nDevon Test Mine,United Kingdom,50.6\n"
+# the Graph Store tests' spreadsheet and mapping, as partner alpha's
+MAPPING = gsp.MAPPING.replace("bgs", "alpha").replace("BGS", "Alpha")
+SHEET = gsp.SHEET
 
 
 def upload_sheet(hub: Hub, data: bytes, *, name: str = "sites.csv", mapping: bytes | None = None) -> Response:
