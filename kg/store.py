@@ -161,6 +161,10 @@ class Snapshots:
         return target
 
     def remove_unused(self, *, keep: set[Path]) -> None:
-        for snapshot in self.existing():
+        """Deletes the snapshots not in ``keep``, but never the newest (it may be on its way to being published) nor
+        one being written (RocksDB checkpoints into ``<number>.tmp``, then renames it): a release of an old snapshot
+        can run while a write publishes a new one."""
+        finished = [snapshot for snapshot in self.existing() if snapshot.name.isdigit()]
+        for snapshot in finished[:-1]:
             if snapshot not in keep:
                 shutil.rmtree(snapshot, ignore_errors=True)

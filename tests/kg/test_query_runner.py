@@ -158,3 +158,15 @@ def test_snapshots_are_isolated_from_later_writes(tmp_path: Path) -> None:
     assert len(Store.read_only(str(second))) == 1
     snapshots.remove_unused(keep={second})
     assert list(snapshots.existing()) == [second]
+
+
+def test_removing_unused_snapshots_spares_the_newest_and_one_being_written(tmp_path: Path) -> None:
+    """Under load a write published a snapshot while a query's end released the old ones, and the release deleted
+    the checkpoint being written (RocksDB's <number>.tmp): the write failed with a 500 (bench/stress.py found it)."""
+    store = open_store(tmp_path / "store")
+    snapshots = Snapshots(tmp_path / "store")
+    first, second = snapshots.create(store), snapshots.create(store)
+    being_written = snapshots.folder / "00000003.tmp"
+    being_written.mkdir()
+    snapshots.remove_unused(keep=set())
+    assert not first.exists() and second.exists() and being_written.exists()
