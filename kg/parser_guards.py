@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import pyexpat
 import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -69,14 +71,7 @@ def check_json_depth(data: bytes, *, limit: int = MAX_DEPTH) -> None:
     steps = np.where((brackets == ord("{")) | (brackets == ord("[")), 1, -1).astype(np.int32)
     if not len(steps) or int(np.cumsum(steps).max()) <= limit:
         return
-    depth = 0
-    for match in _JSON_TOKENS.finditer(data):
-        if match.group(1):
-            depth += 1
-            if depth > limit:
-                raise _too_deep(data, match.start(), limit)
-        elif match.group()[:1] != b'"':
-            depth -= 1
+    _refuse_past(_JSON_TOKENS.finditer(data), lambda token: token[:1] != b'"', data, limit)
 
 
 def check_sparql_depth(text: str, *, limit: int = MAX_DEPTH) -> None:
@@ -84,13 +79,19 @@ def check_sparql_depth(text: str, *, limit: int = MAX_DEPTH) -> None:
     deeper than ``limit``."""
     if sum(text.count(c) for c in "({[") + text.count("<<") <= limit:
         return
+    _refuse_past(_SPARQL_TOKENS.finditer(text), lambda token: token in (")", "}", "]", ">>"), text, limit)
+
+
+def _refuse_past(tokens: Iterator[re.Match], closes: Callable[[Any], bool], text: Any, limit: int) -> None:
+    """Walks ``tokens`` (group 1 set on an opening bracket; ``closes`` tells a closing one from the strings,
+    comments and IRIs that hide brackets) and raises ``InputTooDeep`` where the depth first passes ``limit``."""
     depth = 0
-    for match in _SPARQL_TOKENS.finditer(text):
+    for match in tokens:
         if match.group(1):
             depth += 1
             if depth > limit:
                 raise _too_deep(text, match.start(), limit)
-        elif match.group() in (")", "}", "]", ">>"):
+        elif closes(match.group()):
             depth -= 1
 
 
