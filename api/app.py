@@ -20,7 +20,7 @@ from api.observability.metrics import Metrics
 from api.observability.middleware import RequestMiddleware
 from api.observability.request_logs import install_request_ids
 from kg import iris
-from kg.analytics.freshness import recompute_if_stale
+from kg.analytics.freshness import recompute_if_stale, wait_for_recomputation
 from kg.hub_summaries import summaries_status
 from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
@@ -41,10 +41,19 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
     are recomputed in the background (``api.background``), pages reading live data meanwhile. ``written``: the
     graphs the write changed (a partner graph stands for its catalog companion and linkset too); search re-reads
     only those, and the whole store when None. One publication at a time, so that none undoes another's search.
+
+    A write to partner graphs alone skips the indicator check. A write that may change the indicators waits for a
+    background recomputation of the hub summaries (seconds, a minute at 10M triples) before it takes the publication
+    lock, not while holding it: other writers' publications go ahead meanwhile.
     """
     store = app.state.store
+    written = None if written is None else list(written)
+    may_change_indicators = recompute and (written is None or any(
+        iris.parse_partner_graph(graph.value, base=app.state.settings.public_base_iri) is None for graph in written))
+    if may_change_indicators:
+        wait_for_recomputation()
     with app.state.publish_lock:
-        recomputed = recompute and recompute_if_stale(store, summaries=False) is not None
+        recomputed = may_change_indicators and recompute_if_stale(store, summaries=False) is not None
         runner: QueryRunner | RemoteQueryRunner = app.state.query_runner
         if isinstance(runner, QueryRunner):  # a remote store has no snapshots: its readers see it live
             runner.snapshot = app.state.snapshots.create(store)

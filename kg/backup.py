@@ -47,6 +47,7 @@ from pyoxigraph import NamedNode, Store
 
 from kg import iris
 from kg.loading import SOFTWARE_VERSION, recover_interrupted_loads
+from kg.store import checkpoint
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -107,8 +108,7 @@ def make_checkpoint(store: Store, store_path: Path) -> Path:
             shutil.rmtree(old, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    store.flush()  # what is still in the memtable goes to files the checkpoint links to
-    store.backup(str(target))
+    checkpoint(store, target)  # with what is still in the memtable
     return target
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeAlias
@@ -138,6 +139,25 @@ def graph_names(store: GraphStore) -> list[NamedNode]:
     return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
 
 
+# RocksDB's flush, run by two threads at once on one store, can wait forever for a memtable flush no background
+# thread will do (pyoxigraph 0.5.13: a feed reload and the hub summaries' background recomputation hung half the
+# time in tests/api/test_feed_reload.py). Flushes take milliseconds: one at a time per process costs nothing.
+_flushing = threading.Lock()
+
+
+def flush(store: Store) -> None:
+    """Writes the store's memtables to files, one flush at a time in this process."""
+    with _flushing:
+        store.flush()
+
+
+def checkpoint(store: Store, target: Path) -> None:
+    """A checkpoint of ``store`` at ``target`` (hard links, about a millisecond) holding every write made so far."""
+    with _flushing:
+        store.flush()
+        store.backup(str(target))
+
+
 class Snapshots:
     """Numbered read-only checkpoints of one store, in ``<store>.snapshots/`` beside it."""
 
@@ -156,8 +176,7 @@ class Snapshots:
         self.folder.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.name) for p in self.existing() if p.name.isdigit()]
         target = self.folder / f"{max(numbers, default=0) + 1:08d}"
-        store.flush()
-        store.backup(str(target))
+        checkpoint(store, target)
         return target
 
     def remove_unused(self, *, keep: set[Path]) -> None:

@@ -47,7 +47,7 @@ from kg.remote_dataset import VisibleGraphs
 from kg.remote_store import RemoteStore
 from kg.remote_view import restricted
 from kg.search import ReaderIndex, SearchIndex
-from kg.store import GraphStore, graph_names
+from kg.store import GraphStore, checkpoint, graph_names
 
 VIEW_STORE = "store"  # the view's store folder inside the view's own folder, beside its dumps
 
@@ -93,8 +93,7 @@ def build_remote_view(store: RemoteStore, hidden: frozenset[str]) -> tuple[Graph
 
 def build_view(store: Store, hidden: frozenset[str], target: Path) -> Store:
     """A checkpoint of ``store`` at ``target`` without the graphs ``hidden``, opened read-only."""
-    store.flush()
-    store.backup(str(target))
+    checkpoint(store, target)
     copy = Store(str(target))
     for iri in sorted(hidden):
         graph = NamedNode(iri)

@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 _recompute_lock = threading.Lock()
 
 
+def wait_for_recomputation() -> None:
+    """Returns once no recomputation runs in this process (one may start right after)."""
+    with _recompute_lock:
+        pass
+
+
 @dataclass(frozen=True)
 class LastRun:
     run: str

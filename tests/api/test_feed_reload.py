@@ -4,12 +4,14 @@ over a copy of the reference store (the ontology and the countries)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Store
 
+from kg.analytics import freshness
 from tests.api.conftest import serve_copy
 
 LISTS = "https://w3id.org/critmin/graph/critical-mineral-lists"
@@ -50,3 +52,20 @@ def test_a_feed_loads_then_reloads_whole_and_readers_see_it(client: TestClient, 
     again = client.post("/admin/feeds/critical-mineral-lists", headers=callers["admin"])
     assert again.status_code == 200 and again.json()["triples"] == body["triples"]
     assert number(client, COUNT % LISTS) == body["triples"]  # replaced, not appended
+
+
+def test_a_partner_upload_does_not_wait_for_a_recomputation_but_a_feed_reload_does(client: TestClient,
+                                                                                   callers) -> None:
+    """Under load a partner's upload waited a minute behind the hub summaries' background recomputation, held up by
+    a feed reload's publication that waited for it while holding the publication lock. Here the test holds the
+    recomputation lock, as a background run would."""
+    graph = "https://w3id.org/critmin/graph/partner/alpha/recompute-sites"
+    upload = '<https://example.org/site/1> <http://www.w3.org/2000/01/rdf-schema#label> "Site one" .'
+    headers = {**callers["alpha"], "Content-Type": "text/turtle"}
+    with ThreadPoolExecutor(2) as threads:
+        with freshness._recompute_lock:
+            reload = threads.submit(client.post, "/admin/feeds/critical-mineral-lists", headers=callers["admin"])
+            put = threads.submit(client.put, "/store", params={"graph": graph}, content=upload, headers=headers)
+            assert put.result(timeout=120).status_code == 201  # a deadlock detector, not a speed test
+            assert not reload.done()  # its indicators wait for the recomputation to end
+        assert reload.result(timeout=300).status_code == 200
