@@ -194,9 +194,11 @@ def list_candidates(store: Store, *, status: str = "candidate", relation: str | 
     if relation is not None:
         bindings["relation"] = Literal(relation)
     total = sum(int(row["total"].value) for row in query(store, load_query(__file__, "review_count"), **bindings))
-    # ints only are formatted into the query text (validated above)
+    # ints only are formatted into the query text (validated above); a page past the end starts at the end, so that
+    # its offset never outgrows the parser's 64-bit integers (a 500 the fuzzing found)
+    offset = min((page - 1) * page_size, total)
     sparql = (load_query(__file__, "review_list")
-              + f"ORDER BY DESC(?confidence) ?statement\nLIMIT {page_size} OFFSET {(page - 1) * page_size}\n")
+              + f"ORDER BY DESC(?confidence) ?statement\nLIMIT {page_size} OFFSET {offset}\n")
     rows = query(store, sparql, **bindings)
 
     def text(row: object, name: str) -> str | None:

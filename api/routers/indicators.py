@@ -166,8 +166,11 @@ def import_reliance(
     commodity: str | None = Query(None, description="commodity key, e.g. cobalt"),
     year: str | None = Query(None, pattern=r"^\d{4}$"),
 ) -> list[ImportRelianceOut]:
-    items = imp.import_reliance(view.store, iris.country(country),
-                                commodity=iris.commodity(commodity) if commodity else None)
+    try:  # a key with control characters makes no IRI (a 500 the fuzzing found)
+        commodity_iri = iris.commodity(commodity) if commodity else None
+    except ValueError as error:
+        raise HTTPException(422, f"commodity: not a valid key ({error})") from error
+    items = imp.import_reliance(view.store, iris.country(country), commodity=commodity_iri)
     out = []
     for item in items:
         if year and item.year != year:

@@ -48,6 +48,8 @@ def test_import_reliance_of_the_us_on_cobalt(client: TestClient) -> None:
     assert [s["rank"] for s in item["suppliers"]] == [1, 2, 3, 4]
     assert item["supplier_hhi"] is None
     assert item["resource"].endswith("/indicator/import-reliance/USA/cobalt/2024")
+    no_iri = client.get("/api/indicators/import-reliance", params={"country": "USA", "commodity": "S\u0090"})
+    assert no_iri.status_code == 422 and "commodity" in no_iri.text  # a 500 before (fuzzing)
 
 
 def test_list_overlap_india_uk(client: TestClient) -> None:

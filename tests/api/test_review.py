@@ -78,6 +78,8 @@ def test_listing_shows_candidates_with_evidence_labels_and_paging(client: TestCl
     assert row["actions"]["accept"].startswith("/review/statement/")
     paged = client.get("/review.json", params={"page_size": 1, "page": 2}).json()
     assert len(paged["candidates"]) == 1 and paged["pages"] == data["total"] and paged["previous"]
+    past_the_end = client.get("/review.json", params={"page_size": 188, "page": 2735804839300789745095836434432})
+    assert past_the_end.status_code == 200 and past_the_end.json()["candidates"] == []  # a 500 before (fuzzing)
     only = client.get("/review.json", params={"relation": "PARTNERSHIP"}).json()
     assert {c["relation"] for c in only["candidates"]} == {"PARTNERSHIP"}
     assert client.get("/review.json", params={"status": "bogus"}).status_code == 400
