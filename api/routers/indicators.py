@@ -8,6 +8,7 @@ partner data changing the number) ``resource`` is null and ``inputs`` lists the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal as Choice
 
 from fastapi import APIRouter, HTTPException, Query
@@ -120,6 +121,17 @@ class ListOverlapOut(BaseModel):
     inputs: list[str] = Field(description="the membership entries behind each common commodity")
 
 
+def _key(name: str, make: Callable[[str], NamedNode], key: str | None) -> NamedNode | None:
+    """The IRI ``make`` gives ``key`` (None for no key); a key that makes no IRI (a quote, a space, a control
+    character) is no such thing: a 422 naming the parameter, not the 500 the fuzzing found."""
+    if not key:
+        return None
+    try:
+        return make(key)
+    except ValueError as error:
+        raise HTTPException(422, f"{name}: not a valid key ({error})") from error
+
+
 def _materialised(view: ViewDep, node: NamedNode, predicate: str, value: object) -> str | None:
     """``node`` when the analytics graph states the same ``predicate`` value for it (so it is the same number)."""
     quad = Quad(node, iris.term(predicate), value, iris.ANALYTICS_GRAPH)
@@ -135,12 +147,9 @@ def concentration(
     year: str | None = Query(None, pattern=r"^\d{4}$", description="e.g. 2024"),
     quantity_kind: str = Query("production", description="production, capacity, reserves or resources"),
 ) -> list[ConcentrationOut]:
-    try:  # a key with a quote or a space makes no IRI: no such commodity, stage or kind (a 500 before)
-        keys = {"commodity": iris.commodity(commodity) if commodity else None,
-                "stage": iris.concept("stage", stage) if stage else None}
-        kind = iris.concept("quantity-kind", quantity_kind)
-    except ValueError as error:
-        raise HTTPException(422, f"commodity, stage or quantity_kind: not a valid key ({error})") from error
+    keys = {"commodity": _key("commodity", iris.commodity, commodity),
+            "stage": _key("stage", lambda key: iris.concept("stage", key), stage)}
+    kind = _key("quantity_kind", lambda key: iris.concept("quantity-kind", key), quantity_kind)
     items = conc.concentrations(view.store, **keys, quantity_kind=kind, year=year)
     out = []
     for item in items:
@@ -166,11 +175,8 @@ def import_reliance(
     commodity: str | None = Query(None, description="commodity key, e.g. cobalt"),
     year: str | None = Query(None, pattern=r"^\d{4}$"),
 ) -> list[ImportRelianceOut]:
-    try:  # a key with control characters makes no IRI (a 500 the fuzzing found)
-        commodity_iri = iris.commodity(commodity) if commodity else None
-    except ValueError as error:
-        raise HTTPException(422, f"commodity: not a valid key ({error})") from error
-    items = imp.import_reliance(view.store, iris.country(country), commodity=commodity_iri)
+    items = imp.import_reliance(view.store, iris.country(country),
+                                commodity=_key("commodity", iris.commodity, commodity))
     out = []
     for item in items:
         if year and item.year != year:
