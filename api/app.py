@@ -116,6 +116,8 @@ def create_app(settings: Settings) -> FastAPI:
                 timeout_ms=settings.query_timeout_ms,
                 max_result_bytes=settings.query_max_result_bytes,
                 workers_per_client=settings.query_workers_per_client,
+                quick_workers=settings.query_quick_workers,
+                quick_limit_ms=settings.query_quick_limit_ms,
             )
             runner.on_snapshot_released = lambda in_use: _release_unused(snapshots, views, in_use)
         runner.observe = app.state.metrics.observe_query

@@ -8,13 +8,15 @@
    (its process and query workers) over the run. The service's settings are its defaults but for the rate limit.
 2. Runaway queries (query_timeout_ms 10 s): 16 clients send light look-ups for 20 s, first alone (the baseline),
    then with ten runaway queries kept in flight (each re-sent when the deadline kills it): from one client, then
-   from ten, and from one client again on a server without the per-client share (``query_workers_per_client`` =
-   ``query_workers``). Reports the look-ups' p50/p95 in each case.
+   from ten; then from ten on a server without quick workers (``query_quick_workers`` = 0), and from one on a
+   server without them and without the per-client share (``query_workers_per_client`` = ``query_workers``).
+   Reports the look-ups' p50/p95 in each case.
 
-    python bench/stress.py [--duration-s 60] [--clients 32] [--out bench/results/stress.json]
+    python bench/stress.py [--duration-s 60] [--clients 32] [--runaway-duration-s 20] [--out ...]
 
 Needs the bench extra (httpx, psutil). The rate limit is off for the load (its clients are one machine); about
-4 minutes on 2 cores. Prints progress on stderr and a markdown summary on stdout.
+5 minutes on 2 cores (--duration-s 0: the runaway cases only). Prints progress on stderr and a markdown summary on
+stdout.
 """
 
 from __future__ import annotations
@@ -256,40 +258,43 @@ def memory_summary(sampler: MemorySampler, duration_s: float) -> dict:
 
 
 def report(result: dict) -> str:
-    load = result["sustained"]
-    reads, writes, memory = load["reads"], load["writes"], load["memory"]
-    lines = [
-        f"## Sustained load: {result['clients']} clients for {result['duration_s']} s, with a partner uploading and "
-        "feeds reloading",
-        "",
-        f"- requests served: {reads['requests']:,} reads ({reads['requests'] / result['duration_s']:.0f}/s), "
-        f"{writes['requests']} writes; errors: {reads['errors']} reads, {writes['errors']} writes "
-        f"{reads['errors_by_kind'] or ''} {writes['errors_by_kind'] or ''}".rstrip(),
-        f"- memory (server and its query workers): {memory['first_window_mib']} MiB over the first "
-        f"{memory['window_s']:.0f} s, {memory['last_window_mib']} MiB over the last ({memory['growth_percent']:+}%), "
-        f"peak {memory['peak_mib']} MiB",
-        "",
-        "| kind | requests | p50 ms | p95 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|",
-    ]
-    for kind, row in [*reads["kinds"].items(), *writes["kinds"].items()]:
-        lines.append(f"| {kind} | {row['requests']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
-                     f"{row['max_ms']} |")
-    if not result["runaways"]:
-        return "\n".join(lines) + "\n"
-    lines += ["", f"## Light look-ups beside ten runaway queries ({result['lookup_clients']} clients, "
-              f"{result['runaway_duration_s']} s each, query_timeout_ms {QUERY_TIMEOUT_MS})", "",
-              "| case | look-ups | errors | p50 ms | p95 ms | runaways sent |", "|---|---|---|---|---|---|"]
-    for case, row in result["runaways"].items():
-        lookups = row["lookups"]
-        lines.append(f"| {case} | {lookups.get('requests', 0)} | {row['lookup_errors']} | {lookups.get('p50_ms')} | "
-                     f"{lookups.get('p95_ms')} | {row['runaways_sent']} |")
-    return "\n".join(lines) + "\n"
+    lines: list[str] = []
+    if "sustained" in result:
+        load = result["sustained"]
+        reads, writes, memory = load["reads"], load["writes"], load["memory"]
+        lines += [
+            f"## Sustained load: {result['clients']} clients for {result['duration_s']} s, with a partner uploading "
+            "and feeds reloading",
+            "",
+            f"- requests served: {reads['requests']:,} reads ({reads['requests'] / result['duration_s']:.0f}/s), "
+            f"{writes['requests']} writes; errors: {reads['errors']} reads, {writes['errors']} writes "
+            f"{reads['errors_by_kind'] or ''} {writes['errors_by_kind'] or ''}".rstrip(),
+            f"- memory (server and its query workers): {memory['first_window_mib']} MiB over the first "
+            f"{memory['window_s']:.0f} s, {memory['last_window_mib']} MiB over the last "
+            f"({memory['growth_percent']:+}%), peak {memory['peak_mib']} MiB",
+            "",
+            "| kind | requests | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        for kind, row in [*reads["kinds"].items(), *writes["kinds"].items()]:
+            lines.append(f"| {kind} | {row['requests']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
+                         f"{row['max_ms']} |")
+    if result["runaways"]:
+        lines += ["", f"## Light look-ups beside ten runaway queries ({result['lookup_clients']} clients, "
+                  f"{result['runaway_duration_s']} s each, query_timeout_ms {QUERY_TIMEOUT_MS})", "",
+                  "| case | look-ups | errors | p50 ms | p95 ms | p99 ms | max ms | runaways sent |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for case, row in result["runaways"].items():
+            lookups = row["lookups"]
+            lines.append(f"| {case} | {lookups.get('requests', 0)} | {row['lookup_errors']} | "
+                         f"{lookups.get('p50_ms')} | {lookups.get('p95_ms')} | {lookups.get('p99_ms')} | "
+                         f"{lookups.get('max_ms')} | {row['runaways_sent']} |")
+    return "\n".join(lines).lstrip("\n") + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration-s", type=float, default=60.0)
+    parser.add_argument("--duration-s", type=float, default=60.0, help="0: the runaway cases only")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--warm-up-s", type=float, default=15.0, help="the same load first, not measured")
     parser.add_argument("--lookup-clients", type=int, default=16)
@@ -304,28 +309,51 @@ def main() -> int:
                     "runaway_duration_s": args.runaway_duration_s, "runaways": {}}
     servers = Servers()
     try:
-        server = start(servers, args.work, store, accounts, "critmin")
+        if args.duration_s > 0:
+            sustained_phase(servers, args, store, accounts, partner_token, admin_token, result)
+        if args.runaway_duration_s > 0:
+            runaway_phase(servers, args, store, accounts, result)
+    finally:
+        servers.stop_all()
+    return _finish(args, result)
+
+
+def sustained_phase(servers: Servers, args: argparse.Namespace, store: Path, accounts: Path, partner_token: str,
+                    admin_token: str, result: dict) -> None:
+    server = start(servers, args.work, store, accounts, "critmin")
+    work = workload(server.base_url)
+    progress(f"workload: {len(work.queries)} example queries, {len(work.pages)} pages, {len(work.prefixes)} prefixes")
+    progress(f"warm-up: {args.clients} clients for {args.warm_up_s:.0f} s (not measured)")
+    asyncio.run(sustained(server.base_url, work, clients=args.clients, duration_s=args.warm_up_s,
+                          partner_token=partner_token, admin_token=admin_token))
+    progress(f"sustained load: {args.clients} clients for {args.duration_s:.0f} s")
+    with MemorySampler(server.process.pid, interval_s=1.0) as sampler:
+        result["sustained"] = asyncio.run(sustained(server.base_url, work, clients=args.clients,
+                                                    duration_s=args.duration_s, partner_token=partner_token,
+                                                    admin_token=admin_token))
+    result["sustained"]["memory"] = memory_summary(sampler, args.duration_s)
+    reads = result["sustained"]["reads"]
+    progress(f"  {reads['requests']:,} reads, {reads['errors']} errors")
+    servers.stop(server)
+
+
+# (server name, settings besides query_timeout_ms, its cases: (case, runaways, the clients sending them))
+RUNAWAY_SERVERS = (
+    ("critmin-runaways", {}, (("no runaway queries", 0, 1), ("10 runaways from one client", 10, 1),
+                              ("10 runaways from ten clients", 10, 10))),
+    ("critmin-no-quick", {"query_quick_workers": "0"},
+     (("10 runaways from ten clients, no quick workers (query_quick_workers = 0)", 10, 10),)),
+    ("critmin-unshared", {"query_workers_per_client": "4", "query_quick_workers": "0"},
+     (("10 runaways from one client, workers not shared and no quick workers (query_workers_per_client = 4, "
+       "query_quick_workers = 0)", 10, 1),)),
+)
+
+
+def runaway_phase(servers: Servers, args: argparse.Namespace, store: Path, accounts: Path, result: dict) -> None:
+    # a shorter limit than the default, so that each case sees a few rounds of runaways killed and sent again
+    for name, settings, cases in RUNAWAY_SERVERS:
+        server = start(servers, args.work, store, accounts, name, query_timeout_ms=str(QUERY_TIMEOUT_MS), **settings)
         work = workload(server.base_url)
-        progress(f"workload: {len(work.queries)} example queries, {len(work.pages)} pages, "
-                 f"{len(work.prefixes)} prefixes")
-        progress(f"warm-up: {args.clients} clients for {args.warm_up_s:.0f} s (not measured)")
-        asyncio.run(sustained(server.base_url, work, clients=args.clients, duration_s=args.warm_up_s,
-                              partner_token=partner_token, admin_token=admin_token))
-        progress(f"sustained load: {args.clients} clients for {args.duration_s:.0f} s")
-        with MemorySampler(server.process.pid, interval_s=1.0) as sampler:
-            result["sustained"] = asyncio.run(sustained(server.base_url, work, clients=args.clients,
-                                                        duration_s=args.duration_s, partner_token=partner_token,
-                                                        admin_token=admin_token))
-        result["sustained"]["memory"] = memory_summary(sampler, args.duration_s)
-        reads = result["sustained"]["reads"]
-        progress(f"  {reads['requests']:,} reads, {reads['errors']} errors")
-        servers.stop(server)
-        if args.runaway_duration_s <= 0:  # the sustained phase only (a longer one, to see where memory settles)
-            raise SystemExit(_finish(args, result))
-        # the runaway cases with a shorter limit, so that each sees a few rounds of runaways killed and sent again
-        server = start(servers, args.work, store, accounts, "critmin-runaways", query_timeout_ms=str(QUERY_TIMEOUT_MS))
-        cases = [("no runaway queries", 0, 1), ("10 runaways from one client", 10, 1),
-                 ("10 runaways from ten clients", 10, 10)]
         for case, runaways, runaway_clients in cases:
             progress(f"look-ups: {case}")
             result["runaways"][case] = asyncio.run(lookups_beside_runaways(
@@ -333,17 +361,6 @@ def main() -> int:
                 runaways=runaways, runaway_clients=runaway_clients))
             progress(f"  p95 {result['runaways'][case]['lookups'].get('p95_ms')} ms")
         servers.stop(server)
-        server = start(servers, args.work, store, accounts, "critmin-unshared", query_workers_per_client="4",
-                       query_timeout_ms=str(QUERY_TIMEOUT_MS))
-        case = "10 runaways from one client, workers not shared (query_workers_per_client = 4)"
-        progress(f"look-ups: {case}")
-        result["runaways"][case] = asyncio.run(lookups_beside_runaways(
-            server.base_url, work, clients=args.lookup_clients, duration_s=args.runaway_duration_s, runaways=10,
-            runaway_clients=1))
-        progress(f"  p95 {result['runaways'][case]['lookups'].get('p95_ms')} ms")
-    finally:
-        servers.stop_all()
-    return _finish(args, result)
 
 
 def _finish(args: argparse.Namespace, result: dict) -> int:
@@ -352,7 +369,8 @@ def _finish(args: argparse.Namespace, result: dict) -> int:
     summary = report(result)
     args.out.with_suffix(".md").write_text(summary)
     print(summary)
-    errors = result["sustained"]["reads"]["errors"] + result["sustained"]["writes"]["errors"]
+    load = result.get("sustained", {})
+    errors = sum(load[part]["errors"] for part in ("reads", "writes") if part in load)
     progress(f"done: {errors} errors under load; results in {args.out} and {args.out.with_suffix('.md')}")
     return 1 if errors else 0
 

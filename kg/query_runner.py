@@ -10,8 +10,10 @@ sees an error status, never a truncated 200, and the other workers keep answerin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
+import os
 import re
 import threading
 import time
@@ -41,6 +43,14 @@ GRAPH_MEDIA_TYPES = (
 )
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+# A client whose queries ran past the quick limit this many times in LONG_RUN_MEMORY_S keeps out of the quick lane:
+# two, so that one look-up slowed by a busy machine does not send a light client to the back of the main line
+LONG_RUNS_TO_LEAVE_QUICK_LANE = 2
+LONG_RUN_MEMORY_S = 60.0
+QUICK_LANE_WALL_FACTOR = 2  # a query on a quick worker may wait for a core or the disk as long again as its CPU limit
+CPU_POLL_S = 0.05  # how often a quick worker's CPU time is read while it runs a query
+_CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+FORGET_CLIENTS_AFTER = 10_000
 
 
 @dataclass(frozen=True)
@@ -178,11 +188,13 @@ def _run_in_worker(store: Any, request: QueryRequest, max_bytes: int) -> tuple[s
     return "ok", (body, media_type, kind)
 
 
-def _worker_main(connection: Connection) -> None:
+def _worker_main(connection: Connection, snapshot: str) -> None:
     from pyoxigraph import Store
 
-    store = None
-    opened: str | None = None
+    try:  # at once, so that opening the store does not count against the first query's time
+        store, opened = Store.read_only(snapshot), snapshot
+    except Exception:  # e.g. gone meanwhile (a newer one was published): the first job opens its own, or says why
+        store, opened = None, None
     while True:
         try:
             job = connection.recv()
@@ -201,12 +213,13 @@ def _worker_main(connection: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.SpawnContext) -> None:
+    def __init__(self, context: multiprocessing.context.SpawnContext, snapshot: str) -> None:
         self.connection, child_end = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child_end,), daemon=True, name="critmin-query")
+        self.process = context.Process(target=_worker_main, args=(child_end, snapshot), daemon=True,
+                                       name="critmin-query")
         self.process.start()
         child_end.close()
-        self.snapshot: str | None = None
+        self.snapshot: str | None = snapshot
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -215,8 +228,26 @@ class _Worker:
         self.connection.close()
 
 
+@dataclass
+class _Lane:
+    """Workers, shared fairly between clients; a query may use ``cpu_limit_s`` of CPU time on one at most, and
+    QUICK_LANE_WALL_FACTOR times that of wall-clock time (None: no limit but its deadline)."""
+
+    workers: list[_Worker]
+    slots: FairSlots[_Worker]
+    cpu_limit_s: float | None
+
+
 class QueryRunner:
     """A pool of query worker processes over the current snapshot of the store.
+
+    Besides the main workers, a few quick ones take a query only while every main worker is taken, and only for
+    ``quick_limit_ms`` of CPU time: past it the quick worker is killed and replaced, and the query waits for a main
+    worker (with what is left of its time). CPU time rather than wall-clock time, so that a look-up slowed by a busy
+    machine is not taken for a long query. A client seen running queries past that limit lately (one running now,
+    one killed at its deadline, or two in the last minute) waits for the main workers only. So however many runaway
+    queries hold the main workers, look-ups keep moving; without this, ten clients with a runaway each held all
+    four main workers until their deadlines and everyone's look-ups waited behind them.
 
     >>> runner = QueryRunner(snapshot=Path("var/store"), workers=1, timeout_ms=30_000)  # doctest: +SKIP
     >>> asyncio.run(runner.execute(QueryRequest("ASK {}"))).body  # doctest: +SKIP
@@ -231,27 +262,39 @@ class QueryRunner:
         timeout_ms: int,
         max_result_bytes: int = 200 * 1024 * 1024,
         workers_per_client: int = 0,
+        quick_workers: int = 0,
+        quick_limit_ms: int = 1000,
     ) -> None:
         self.snapshot = snapshot
         self.timeout_ms = timeout_ms
         self.max_result_bytes = max_result_bytes
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
-        self._workers: list[_Worker] = [_Worker(self._context) for _ in range(workers)]
-        self._slots = FairSlots(self._workers, per_client=min(workers_per_client or (workers + 1) // 2, workers))
-        self._threads = ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="critmin-query-wait")
+        main = [_Worker(self._context, str(snapshot)) for _ in range(workers)]
+        quick = [_Worker(self._context, str(snapshot)) for _ in range(quick_workers)]
+        per_client = min(workers_per_client or (workers + 1) // 2, workers)
+        self._main = _Lane(main, FairSlots(main, per_client=per_client), None)
+        self._quick_limit_s = quick_limit_ms / 1000
+        self._quick = _Lane(quick, FairSlots(quick, per_client=1), self._quick_limit_s)
+        self._running: dict[_Worker, tuple[str, _Clock]] = {}  # who runs a query on each busy worker, its CPU time
+        self._long_runs: dict[str, list[float]] = {}  # client: when its queries ran past the quick limit lately
+        self._background: set[asyncio.Task] = set()  # replacements of quick workers, referenced until they end
+        self._threads = ThreadPoolExecutor(max_workers=workers + quick_workers + 1,
+                                           thread_name_prefix="critmin-query-wait")
         self.on_snapshot_released: Any = None  # callable(set[Path]) told which snapshots are still in use
 
     observe: QueryObserver | None = None
     queries_in_flight = 0  # running or waiting for a worker (``observed``)
+    moved_out_of_quick_lane = 0  # queries that outran quick_limit_ms on a quick worker (metrics)
 
     def worker_counts(self) -> tuple[int, int]:
         """Workers busy now, and workers in all (metrics)."""
-        return max(self.queries_in_flight - self._slots.waiting(), 0), len(self._workers)
+        lanes = (self._main, self._quick)
+        return sum(lane.slots.busy() for lane in lanes), sum(len(lane.workers) for lane in lanes)
 
     def snapshots_in_use(self) -> set[Path]:
         with self._lock:
-            used = {Path(w.snapshot) for w in self._workers if w.snapshot}
+            used = {Path(w.snapshot) for lane in (self._main, self._quick) for w in lane.workers if w.snapshot}
         return used | {self.snapshot}
 
     @observed
@@ -261,68 +304,174 @@ class QueryRunner:
         deadline = time.monotonic() + self.timeout_ms / 1000
         if self._closed():
             raise QueryUnavailable()
+        job = (str(snapshot or self.snapshot), request, self.max_result_bytes)
+        lanes = (self._main, self._quick) if self._may_use_quick_lane(client) else (self._main,)
+        while True:
+            lane, worker = await self._acquire(lanes, client, deadline)
+            reply, cpu_s = await self._run(lane, worker, client, job, deadline)
+            if reply is not None:
+                if cpu_s > self._quick_limit_s:
+                    self._note_long_run(client)
+                return _result_from_reply(reply, self.max_result_bytes)
+            if time.monotonic() >= deadline:
+                self._note_long_run(client, times=LONG_RUNS_TO_LEAVE_QUICK_LANE)  # a runaway: out at once
+                await self._replace(lane, worker, client)
+                raise QueryTimeout(self.timeout_ms)
+            self._note_long_run(client)
+            self.moved_out_of_quick_lane += 1
+            task = asyncio.create_task(self._replace_quietly(lane, worker, client))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            lanes = (self._main,)
+
+    async def _acquire(self, lanes: tuple[_Lane, ...], client: str, deadline: float) -> tuple[_Lane, _Worker]:
+        """A worker of the first lane with one free for ``client``, else of the first lane to free one."""
+        for lane in lanes:
+            worker = lane.slots.try_acquire(client)
+            if worker is not None:
+                return lane, worker
+        timeout_s = max(deadline - time.monotonic(), 0.0)
+        waits = {asyncio.ensure_future(lane.slots.acquire(client, timeout_s=timeout_s)): lane for lane in lanes}
+        answered = False
         try:
-            worker = await self._slots.acquire(client, timeout_s=self.timeout_ms / 1000)
-        except TimeoutError:
-            raise QueryTimeout(self.timeout_ms) from None
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            answered = True
+        finally:
+            for wait in waits:
+                wait.cancel()  # a wait cancelled after it was handed a worker gives it back (FairSlots.acquire)
+            await asyncio.gather(*waits, return_exceptions=True)
+            taken = [(lane, wait.result()) for wait, lane in waits.items()
+                     if not wait.cancelled() and not wait.exception()]
+            # two lanes may have handed one over at once: the first is enough (and none if we were cancelled)
+            for lane, worker in taken[1 if answered else 0:]:
+                lane.slots.release(client, worker)
+        if taken:
+            return taken[0]
+        errors = [wait.exception() for wait in waits if not wait.cancelled()]
+        if any(isinstance(error, QueryUnavailable) for error in errors):
+            raise QueryUnavailable()
+        raise QueryTimeout(self.timeout_ms)
+
+    async def _run(self, lane: _Lane, worker: _Worker, client: str, job: tuple[str, QueryRequest, int],
+                   deadline: float) -> tuple[tuple[str, Any] | None, float]:
+        """The worker's reply to ``job`` (None if it did not come by ``deadline`` or within the lane's limits: the
+        worker still busy), and the CPU seconds it used."""
         loop = asyncio.get_running_loop()
-        snapshot = str(snapshot or self.snapshot)
-        previous, worker.snapshot = worker.snapshot, snapshot
-        job = (snapshot, request, self.max_result_bytes)
+        previous, worker.snapshot = worker.snapshot, job[0]
+        clock = _Clock(worker.process.pid)
+        if lane.cpu_limit_s is not None:
+            deadline = min(deadline, time.monotonic() + QUICK_LANE_WALL_FACTOR * lane.cpu_limit_s)
+        self._running[worker] = (client, clock)
         try:
             # sending pickles the request and may block on a full pipe: one trip to a thread for both directions
-            reply = await loop.run_in_executor(self._threads, _exchange, worker.connection, job, deadline)
+            reply = await loop.run_in_executor(self._threads, _exchange, worker.connection, job, deadline, clock,
+                                               lane.cpu_limit_s)
         except (OSError, EOFError) as error:
-            await self._replace(worker, client)
+            await self._replace(lane, worker, client)
             raise QueryFailed(f"the query worker stopped unexpectedly ({error}); please retry") from error
         except BaseException:  # cancelled (the client went away) while the worker may still be busy: start afresh
-            await asyncio.shield(self._replace(worker, client))
+            await asyncio.shield(self._replace(lane, worker, client))
             raise
+        finally:
+            self._running.pop(worker, None)
         if reply is None:
-            await self._replace(worker, client)
-            raise QueryTimeout(self.timeout_ms)
-        self._slots.release(client, worker)
-        if previous not in (None, snapshot):  # only then can a snapshot have fallen out of use: a listing saved
+            return None, clock.cpu_seconds()
+        cpu_s = clock.cpu_seconds()
+        lane.slots.release(client, worker)
+        if previous not in (None, job[0]):  # only then can a snapshot have fallen out of use: a listing saved
             self._released()
-        return _result_from_reply(reply, self.max_result_bytes)
+        return reply, cpu_s
+
+    def _may_use_quick_lane(self, client: str) -> bool:
+        if not self._quick.workers:
+            return False
+        now = time.monotonic()
+        if len(self._recent_long_runs(client, now)) >= LONG_RUNS_TO_LEAVE_QUICK_LANE:
+            return False
+        return not any(who == client and clock.cpu_seconds() > self._quick_limit_s
+                       for who, clock in self._running.values())
+
+    def _recent_long_runs(self, client: str, now: float) -> list[float]:
+        return [at for at in self._long_runs.get(client, ()) if now - at < LONG_RUN_MEMORY_S]
+
+    def _note_long_run(self, client: str, *, times: int = 1) -> None:
+        now = time.monotonic()
+        if len(self._long_runs) > FORGET_CLIENTS_AFTER:  # bounded memory: drop those with none lately
+            self._long_runs = {c: runs for c in self._long_runs if (runs := self._recent_long_runs(c, now))}
+        self._long_runs[client] = [*self._recent_long_runs(client, now), *[now] * times]
 
     def _released(self) -> None:
         if self.on_snapshot_released is not None:
             self.on_snapshot_released(self.snapshots_in_use())
 
-    async def _replace(self, worker: _Worker, client: str) -> None:
+    async def _replace(self, lane: _Lane, worker: _Worker, client: str) -> None:
         if self._closed():  # the service is stopping: close() kills the workers, none is started
             raise QueryUnavailable()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._threads, worker.kill)
-        fresh = await loop.run_in_executor(self._threads, _Worker, self._context)
+        fresh = await loop.run_in_executor(self._threads, _Worker, self._context, str(self.snapshot))
         with self._lock:
-            if worker not in self._workers:  # closed meanwhile
+            if worker not in lane.workers:  # closed meanwhile
                 fresh.kill()
                 raise QueryUnavailable()
-            self._workers[self._workers.index(worker)] = fresh
-        self._slots.release(client, fresh)
+            lane.workers[lane.workers.index(worker)] = fresh
+        lane.slots.release(client, fresh)
         self._released()
+
+    async def _replace_quietly(self, lane: _Lane, worker: _Worker, client: str) -> None:
+        with contextlib.suppress(QueryUnavailable):  # stopping: nothing to replace
+            await self._replace(lane, worker, client)
 
     def _closed(self) -> bool:
         with self._lock:
-            return not self._workers
+            return not self._main.workers
 
     def close(self) -> None:
         with self._lock:
-            workers, self._workers = self._workers, []
-        self._slots.close(QueryUnavailable)
+            workers = self._main.workers + self._quick.workers
+            self._main.workers, self._quick.workers = [], []
+        for lane in (self._main, self._quick):
+            lane.slots.close(QueryUnavailable)
         for worker in workers:
             worker.kill()  # first: a thread waiting for its reply then wakes on the closed pipe, not at the deadline
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
-def _exchange(connection: Connection, job: tuple[str, QueryRequest, int], deadline: float) -> tuple[str, Any] | None:
-    """Sends ``job`` to a worker and returns its reply, or None when the reply did not come by ``deadline``."""
+class _Clock:
+    """CPU time a worker process uses from now on (user and system, read from /proc); where there is no /proc,
+    wall-clock time stands in for it."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+        self._started = time.monotonic()
+        self._cpu_before = self._cpu_total()
+
+    def cpu_seconds(self) -> float:
+        total = self._cpu_total()
+        if total is None or self._cpu_before is None:
+            return time.monotonic() - self._started
+        return total - self._cpu_before
+
+    def _cpu_total(self) -> float | None:
+        try:
+            with open(f"/proc/{self._pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()  # after the command name, which may hold spaces
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS_PER_S  # utime and stime, fields 14 and 15
+
+
+def _exchange(connection: Connection, job: tuple[str, QueryRequest, int], deadline: float, clock: _Clock,
+              cpu_limit_s: float | None) -> tuple[str, Any] | None:
+    """Sends ``job`` to a worker and returns its reply, or None when the reply did not come by ``deadline`` or the
+    worker used more than ``cpu_limit_s`` of CPU time first."""
     connection.send(job)
-    if not connection.poll(max(deadline - time.monotonic(), 0.0)):
-        return None
-    return connection.recv()
+    while True:
+        remaining = deadline - time.monotonic()
+        if connection.poll(max(min(remaining, CPU_POLL_S) if cpu_limit_s is not None else remaining, 0.0)):
+            return connection.recv()
+        if remaining <= 0 or (cpu_limit_s is not None and clock.cpu_seconds() > cpu_limit_s):
+            return None
 
 
 def syntax_error(message: str) -> QuerySyntaxError:

@@ -53,10 +53,21 @@ class FairSlots(Generic[Slot]):
     def waiting(self) -> int:
         return sum(len(line) for line in self._waiting.values())
 
-    async def acquire(self, client: str, *, timeout_s: float) -> Slot:
-        """A slot for ``client``, waiting up to ``timeout_s`` for one; ``TimeoutError`` after that."""
+    def busy(self) -> int:
+        """Slots held now."""
+        return sum(self._held.values())
+
+    def try_acquire(self, client: str) -> Slot | None:
+        """A slot for ``client`` if one is free for it now (no one ahead of it), else None."""
         if self._free and self._held[client] < self.per_client and client not in self._waiting:
             return self._take(client)
+        return None
+
+    async def acquire(self, client: str, *, timeout_s: float) -> Slot:
+        """A slot for ``client``, waiting up to ``timeout_s`` for one; ``TimeoutError`` after that."""
+        slot = self.try_acquire(client)
+        if slot is not None:
+            return slot
         future: asyncio.Future[Slot] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(client, deque()).append(future)
         self._dispatch()  # a slot may be free for this client while others wait at their limit

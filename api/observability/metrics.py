@@ -32,7 +32,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from api.auth import current_caller, require
@@ -128,7 +128,7 @@ class _LiveGauges(Collector):
     def describe(self) -> Iterator[Any]:
         return iter(())  # nothing to check at registration: collect() reads app state that may not exist yet
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         runner = getattr(self._state, "query_runner", None)
         if runner is not None:
             busy, capacity = _worker_counts(runner)
@@ -136,6 +136,11 @@ class _LiveGauges(Collector):
                                     "SPARQL queries running now (query workers busy; remote: queries at the server).",
                                     value=busy)
             yield GaugeMetricFamily("critmin_query_workers", "SPARQL queries that can run at once.", value=capacity)
+            moved = getattr(runner, "moved_out_of_quick_lane", None)
+            if moved is not None:
+                yield CounterMetricFamily("critmin_queries_moved_out_of_quick_lane",
+                                          "SPARQL queries that outran query_quick_limit_ms on a quick worker and "
+                                          "waited for a main one.", value=moved)
         size = self._store_size()
         if size is not None:
             yield GaugeMetricFamily("critmin_store_named_graphs", "Named graphs in the store.",

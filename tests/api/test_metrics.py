@@ -116,7 +116,12 @@ def test_store_size_follows_a_write(client: TestClient, accounts: Path) -> None:
 
 def test_workers_build_info_and_process(client: TestClient) -> None:
     scraped = samples(client)
-    assert value(scraped, "critmin_query_workers") == 1  # query_workers=1 in these tests
+    settings = client.app.state.settings
+    if settings.store_backend == "remote":
+        assert value(scraped, "critmin_query_workers") == 1  # query_workers=1 in these tests
+    else:  # and the quick workers beside it
+        assert value(scraped, "critmin_query_workers") == 1 + settings.query_quick_workers > 1
+        assert value(scraped, "critmin_queries_moved_out_of_quick_lane_total") == 0
     assert value(scraped, "critmin_query_workers_busy") == 0  # nothing runs while the scrape is answered
     builds = [dict(labels) for (name, labels) in scraped if name == "critmin_build_info"]
     assert len(builds) == 1 and builds[0]["version"] and builds[0]["pyoxigraph"]

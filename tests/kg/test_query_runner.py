@@ -110,7 +110,7 @@ def test_one_clients_runaway_queries_leave_workers_to_the_others(snapshot: Path)
         await asyncio.sleep(0.3)
         answers = [await pool.execute(QueryRequest(f"ASK {{ ?s ?p {i} }}"), client="polite") for i in range(8)]
         still_running = sum(not task.done() for task in flood)
-        held = pool._slots.held_by("greedy")
+        held = pool._main.slots.held_by("greedy")
         for task in flood:
             task.cancel()
         await asyncio.gather(*flood, return_exceptions=True)
@@ -122,6 +122,89 @@ def test_one_clients_runaway_queries_leave_workers_to_the_others(snapshot: Path)
         pool.close()
     assert [json.loads(a.body)["boolean"] for a in answers] == [True] * 8
     assert still_running == 5 and held == 2
+
+
+MEDIUM = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?y }"  # about a second: 4,000,000 pairs
+
+
+def count(result) -> int:
+    return int(json.loads(result.body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_quick_workers_answer_look_ups_while_runaways_hold_every_main_worker(snapshot: Path) -> None:
+    pool = QueryRunner(snapshot=snapshot, workers=1, timeout_ms=60_000, quick_workers=1, quick_limit_ms=5_000)
+
+    async def runaway_then_look_ups():
+        runaway = asyncio.create_task(pool.execute(QueryRequest(RUNAWAY), client="greedy"))
+        await asyncio.sleep(0.3)
+        answers = [await asyncio.wait_for(pool.execute(QueryRequest(f"ASK {{ ?s ?p {i} }}"), client=f"c{i}"), 30)
+                   for i in range(6)]
+        running = not runaway.done()
+        runaway.cancel()
+        await asyncio.gather(runaway, return_exceptions=True)
+        return answers, running
+
+    try:
+        answers, runaway_running = run_async(runaway_then_look_ups())
+    finally:
+        pool.close()
+    assert [json.loads(a.body)["boolean"] for a in answers] == [True] * 6
+    assert runaway_running and pool.moved_out_of_quick_lane == 0
+
+
+def test_a_query_outrunning_the_quick_limit_waits_for_a_main_worker_and_finishes(snapshot: Path) -> None:
+    """The main worker is busy, so the second query starts on the quick worker; past the quick limit it is taken
+    off (the worker replaced) and finishes on the main worker, answered in full. Having run long twice (on the
+    quick worker, then on the main one), its client keeps to the main workers for a while; the replaced quick
+    worker serves the next client."""
+    pool = QueryRunner(snapshot=snapshot, workers=1, timeout_ms=60_000, quick_workers=1, quick_limit_ms=300)
+
+    async def two_medium_queries():
+        first = asyncio.create_task(pool.execute(QueryRequest(MEDIUM), client="a"))
+        await asyncio.sleep(0.1)
+        second = asyncio.create_task(pool.execute(QueryRequest(MEDIUM), client="b"))
+        results = await asyncio.wait_for(asyncio.gather(first, second), 60)
+        kept_off = not pool._may_use_quick_lane("b")
+        blocker = asyncio.create_task(pool.execute(QueryRequest(RUNAWAY), client="a"))
+        await asyncio.sleep(0.3)
+        look_up = await asyncio.wait_for(pool.execute(QueryRequest("ASK { ?s ?p 3 }"), client="c"), 30)
+        blocker.cancel()
+        await asyncio.gather(blocker, return_exceptions=True)
+        return results, kept_off, look_up
+
+    try:
+        results, kept_off, look_up = run_async(two_medium_queries())
+    finally:
+        pool.close()
+    assert [count(r) for r in results] == [4_000_000, 4_000_000]
+    assert pool.moved_out_of_quick_lane == 1 and kept_off
+    assert json.loads(look_up.body)["boolean"] is True
+
+
+def test_a_client_whose_query_runs_long_waits_for_the_main_workers(snapshot: Path) -> None:
+    """While a client's runaway holds the only main worker past the quick limit, its next query does not take the
+    quick worker (another client's look-up does)."""
+    pool = QueryRunner(snapshot=snapshot, workers=1, timeout_ms=60_000, workers_per_client=1, quick_workers=1,
+                       quick_limit_ms=200)
+
+    async def runaway_then_both():
+        runaway = asyncio.create_task(pool.execute(QueryRequest(RUNAWAY), client="greedy"))
+        await asyncio.sleep(0.6)
+        own = asyncio.create_task(pool.execute(QueryRequest("ASK { ?s ?p 1 }"), client="greedy"))
+        other = await asyncio.wait_for(pool.execute(QueryRequest("ASK { ?s ?p 2 }"), client="polite"), 30)
+        await asyncio.sleep(0.5)
+        waiting = not own.done()
+        for task in (runaway, own):
+            task.cancel()
+        await asyncio.gather(runaway, own, return_exceptions=True)
+        return other, waiting
+
+    try:
+        other, own_waiting = run_async(runaway_then_both())
+    finally:
+        pool.close()
+    assert json.loads(other.body)["boolean"] is True
+    assert own_waiting and pool.moved_out_of_quick_lane == 0
 
 
 def test_a_cancelled_query_gives_its_worker_back(snapshot: Path) -> None:
