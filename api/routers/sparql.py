@@ -45,6 +45,7 @@ from api.formats import (
     content_type,
 )
 from api.openapi_params import described
+from api.request_bodies import BodyTooLarge, read_body
 from kg.iris import PREFIXES
 from kg.parser_guards import InputTooDeep, check_sparql_depth
 from kg.query_runner import (
@@ -270,17 +271,10 @@ async def _read_parameters(request: Request, settings: Settings) -> _Parameters:
 
 
 async def _read_body(request: Request, limit: int, settings: Settings) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_long(settings)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_long(settings)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge:
+        raise _too_long(settings) from None
 
 
 def _charset(options: str) -> str:

@@ -138,6 +138,18 @@ def test_bad_updates_get_a_clear_error_and_change_nothing(client, headers, body,
     assert dump(client) == before
 
 
+def test_an_oversized_update_is_refused_by_its_length_or_as_it_arrives(client, headers):
+    """A declared Content-Length over the limit is refused before the body is read; sent in chunks with no
+    Content-Length, the update is counted as it comes. 413 both ways, nothing changed."""
+    before = dump(client)
+    write = {**headers("write", partner="bgs"), "Content-Type": "application/sparql-update"}
+    declared = client.post("/update", content=b"#", headers={**write, "Content-Length": "5000"})
+    chunked = client.post("/update", content=(b"# " + b"x" * 1022 for _ in range(64)), headers=write)
+    for response in (declared, chunked):
+        assert response.status_code == 413 and "4,096 bytes" in response.json()["detail"]
+    assert dump(client) == before
+
+
 def test_a_syntax_error_names_its_line_and_column(client, headers):
     response = update(client, "PREFIX x: <x:>\nINSERT DATA { x:a x:b }", headers("write", partner="bgs"))
     detail = response.json()["detail"]
