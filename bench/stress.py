@@ -254,7 +254,16 @@ def memory_summary(sampler: MemorySampler, duration_s: float) -> dict:
     start_mib, end_mib = sum(first) / len(first), sum(last) / len(last)
     return {"first_window_mib": round(start_mib), "last_window_mib": round(end_mib),
             "growth_percent": round((end_mib / start_mib - 1) * 100, 1), "peak_mib": round(sampler.peak_mib),
-            "window_s": window}
+            "window_s": window, "by_30_s_mib": _means_by(samples, 30.0),
+            "server_alone_by_30_s_mib": _means_by(sampler.root_samples, 30.0)}
+
+
+def _means_by(samples: list[tuple[float, float]], span_s: float) -> list[int]:
+    """Mean MiB of each ``span_s`` of the run (where memory settles, or does not)."""
+    spans: dict[int, list[float]] = defaultdict(list)
+    for at, mib in samples:
+        spans[int(at // span_s)].append(mib)
+    return [round(sum(values) / len(values)) for _, values in sorted(spans.items())]
 
 
 def report(result: dict) -> str:
@@ -271,7 +280,9 @@ def report(result: dict) -> str:
             f"{reads['errors_by_kind'] or ''} {writes['errors_by_kind'] or ''}".rstrip(),
             f"- memory (server and its query workers): {memory['first_window_mib']} MiB over the first "
             f"{memory['window_s']:.0f} s, {memory['last_window_mib']} MiB over the last "
-            f"({memory['growth_percent']:+}%), peak {memory['peak_mib']} MiB",
+            f"({memory['growth_percent']:+}%), peak {memory['peak_mib']} MiB; means of each 30 s: "
+            f"{', '.join(map(str, memory['by_30_s_mib']))} MiB (the server process alone: "
+            f"{', '.join(map(str, memory['server_alone_by_30_s_mib']))})",
             "",
             "| kind | requests | p50 ms | p95 ms | p99 ms | max ms |",
             "|---|---|---|---|---|---|",

@@ -131,25 +131,36 @@ class MemorySampler:
     def __init__(self, pid: int, interval_s: float = 0.5) -> None:
         self.pid, self.interval_s = pid, interval_s
         self.samples: list[tuple[float, float]] = []  # (seconds since start, MiB)
+        self.root_samples: list[tuple[float, float]] = []  # the same of the process alone, without its children
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._start = time.perf_counter()
 
     def rss_mib(self) -> float:
+        return self._rss_mib()[0]
+
+    def _rss_mib(self) -> tuple[float, float]:
+        """Resident MiB of the process and its children, and of the process alone."""
         try:
             root = psutil.Process(self.pid)
             processes = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return 0.0
-        total = 0
+            return 0.0, 0.0
+        sizes: dict[int, int] = {}
         for p in processes:
             with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                total += p.memory_info().rss
-        return total / 2**20
+                sizes[p.pid] = p.memory_info().rss
+        return sum(sizes.values()) / 2**20, sizes.get(self.pid, 0) / 2**20
+
+    def _sample(self) -> None:
+        at = time.perf_counter() - self._start
+        total, root = self._rss_mib()
+        self.samples.append((at, total))
+        self.root_samples.append((at, root))
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.perf_counter() - self._start, self.rss_mib()))
+            self._sample()
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> MemorySampler:
@@ -159,7 +170,7 @@ class MemorySampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.samples.append((time.perf_counter() - self._start, self.rss_mib()))
+        self._sample()
 
     @property
     def peak_mib(self) -> float:
