@@ -219,7 +219,7 @@ class _Worker:
                                        name="critmin-query")
         self.process.start()
         child_end.close()
-        self.snapshot: str | None = snapshot
+        self.snapshot = snapshot  # the one it has open, or will open on its next job
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -294,7 +294,7 @@ class QueryRunner:
 
     def snapshots_in_use(self) -> set[Path]:
         with self._lock:
-            used = {Path(w.snapshot) for lane in (self._main, self._quick) for w in lane.workers if w.snapshot}
+            used = {Path(w.snapshot) for lane in (self._main, self._quick) for w in lane.workers}
         return used | {self.snapshot}
 
     @observed
@@ -378,7 +378,7 @@ class QueryRunner:
             return None, clock.cpu_seconds()
         cpu_s = clock.cpu_seconds()
         lane.slots.release(client, worker)
-        if previous not in (None, job[0]):  # only then can a snapshot have fallen out of use: a listing saved
+        if previous != job[0]:  # only then can a snapshot have fallen out of use: a listing saved
             self._released()
         return reply, cpu_s
 
