@@ -87,7 +87,7 @@ class RemoteQueryRunner:
 
     def worker_counts(self) -> tuple[int, int]:
         """Queries at the server now, and how many may be at once (metrics)."""
-        return max(self.queries_in_flight - self._slots.waiting(), 0), self.concurrency
+        return self._slots.busy(), self.concurrency
 
     def snapshots_in_use(self) -> set[Path]:
         return set()

@@ -45,7 +45,7 @@ from api.formats import (
     content_type,
 )
 from api.openapi_params import described
-from api.request_bodies import BodyTooLarge, read_body
+from api.request_bodies import read_body
 from kg.iris import PREFIXES
 from kg.parser_guards import InputTooDeep, check_sparql_depth
 from kg.query_runner import (
@@ -258,7 +258,7 @@ async def _read_parameters(request: Request, settings: Settings) -> _Parameters:
         raise _Refusal(400, "the query is both in the URL and in the body: send it in one place only")
     # A form can percent-encode every byte: allow three times the query size for it.
     limit = settings.query_max_request_bytes * (3 if media_type == FORM else 1) + 4096
-    body = await _read_body(request, limit, settings)
+    body = await read_body(request, limit, _too_long(settings))
     charset = _charset(options)
     try:
         if media_type == SPARQL_QUERY:
@@ -268,13 +268,6 @@ async def _read_parameters(request: Request, settings: Settings) -> _Parameters:
     except (UnicodeDecodeError, LookupError) as error:
         raise _Refusal(400, f"the request body is not valid {charset} text: {error}") from None
     return parameters
-
-
-async def _read_body(request: Request, limit: int, settings: Settings) -> bytes:
-    try:
-        return await read_body(request, limit)
-    except BodyTooLarge:
-        raise _too_long(settings) from None
 
 
 def _charset(options: str) -> str:

@@ -35,7 +35,7 @@ from api.auth import HEADER_SHAPE, CallerDep
 from api.deps import ViewDep
 from api.formats import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, choose_format, content_type
 from api.openapi_params import described, form
-from api.request_bodies import BodyTooLarge, read_body
+from api.request_bodies import read_body
 from kg import graph_access, iris, partner_graphs
 from kg.accounts import AccountError, Caller
 from kg.catalog import PartnerGraphDescription
@@ -373,11 +373,9 @@ def _upload_media_type(request: Request) -> str:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it is known to exceed ``limit``."""
-    try:
-        return await read_body(request, limit)
-    except BodyTooLarge:
-        raise HTTPException(413, f"the body is larger than the limit of {limit} bytes "
-                                 f"({limit / 1024 / 1024:g} MiB, setting upload_max_bytes)") from None
+    too_large = HTTPException(413, f"the body is larger than the limit of {limit} bytes "
+                                   f"({limit / 1024 / 1024:g} MiB, setting upload_max_bytes)")
+    return await read_body(request, limit, too_large)
 
 
 def _options(request: Request, settings: Settings, target: Target) -> dict[str, Any]:

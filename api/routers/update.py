@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.app import publish_snapshot
 from api.auth import require
 from api.openapi_params import described, form
-from api.request_bodies import BodyTooLarge, read_body
+from api.request_bodies import read_body
 from api.routers import store as graph_store
 from kg import graph_access, iris, partner_graphs
 from kg.accounts import Caller
@@ -85,11 +85,8 @@ async def _update_text(request: Request, limit_bytes: int) -> str:
     if media_type not in (UPDATE_MEDIA_TYPE, FORM_MEDIA_TYPE):
         raise HTTPException(415, f"send the update as {UPDATE_MEDIA_TYPE}, or as a form ({FORM_MEDIA_TYPE}) with "
                                  "update=")
-    try:
-        body = await read_body(request, limit_bytes)
-    except BodyTooLarge:
-        raise HTTPException(413, f"the update is longer than {limit_bytes:,} bytes (setting query_max_request_bytes)"
-                            ) from None
+    body = await read_body(request, limit_bytes, HTTPException(
+        413, f"the update is longer than {limit_bytes:,} bytes (setting query_max_request_bytes)"))
     if media_type == FORM_MEDIA_TYPE:
         text = (await request.form()).get("update")
         if not isinstance(text, str):
