@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -205,6 +207,51 @@ def test_a_client_whose_query_runs_long_waits_for_the_main_workers(snapshot: Pat
         pool.close()
     assert json.loads(other.body)["boolean"] is True
     assert own_waiting and pool.moved_out_of_quick_lane == 0
+
+
+def test_a_client_whose_query_was_killed_at_its_deadline_waits_for_the_main_workers(snapshot: Path) -> None:
+    """One runaway killed at the deadline is enough: while another client's runaway holds the main worker, the
+    killed query's client waits (the quick worker stays free for the rest)."""
+    pool = QueryRunner(snapshot=snapshot, workers=1, timeout_ms=1_500, quick_workers=1, quick_limit_ms=5_000)
+
+    async def killed_then_look_ups():
+        with pytest.raises(QueryTimeout):
+            await pool.execute(QueryRequest(RUNAWAY), client="greedy")
+        blocker = asyncio.create_task(pool.execute(QueryRequest(RUNAWAY), client="other"))
+        await asyncio.sleep(0.3)
+        own = asyncio.create_task(pool.execute(QueryRequest("ASK { ?s ?p 1 }"), client="greedy"))
+        polite = await asyncio.wait_for(pool.execute(QueryRequest("ASK { ?s ?p 2 }"), client="polite"), 30)
+        waiting = not own.done()
+        results = await asyncio.gather(blocker, own, return_exceptions=True)
+        return polite, waiting, results
+
+    try:
+        polite, own_waited, (blocker, own) = run_async(killed_then_look_ups())
+    finally:
+        pool.close()
+    assert json.loads(polite.body)["boolean"] is True
+    assert own_waited and isinstance(blocker, QueryTimeout)
+    assert json.loads(own.body)["boolean"] is True  # answered by the main worker once the blocker was killed
+
+
+def test_a_quick_worker_that_gets_no_cpu_time_gives_up_the_query_at_twice_the_limit(snapshot: Path) -> None:
+    """A stopped quick worker uses no CPU time, so only the wall-clock cap (QUICK_LANE_WALL_FACTOR times the CPU
+    limit) takes the look-up off it: it then waits for the main worker and is answered long before its deadline."""
+    pool = QueryRunner(snapshot=snapshot, workers=1, timeout_ms=60_000, quick_workers=1, quick_limit_ms=200)
+    os.kill(pool._quick.workers[0].process.pid, signal.SIGSTOP)
+
+    async def medium_then_look_up():
+        medium = asyncio.create_task(pool.execute(QueryRequest(MEDIUM), client="a"))
+        await asyncio.sleep(0.1)
+        look_up = await asyncio.wait_for(pool.execute(QueryRequest("ASK { ?s ?p 3 }"), client="b"), 30)
+        return await medium, look_up
+
+    try:
+        medium, look_up = run_async(medium_then_look_up())
+    finally:
+        pool.close()
+    assert count(medium) == 4_000_000 and json.loads(look_up.body)["boolean"] is True
+    assert pool.moved_out_of_quick_lane == 1
 
 
 def test_a_cancelled_query_gives_its_worker_back(snapshot: Path) -> None:
