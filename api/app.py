@@ -12,13 +12,15 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pyoxigraph import NamedNode
+from starlette.exceptions import HTTPException
 
 from api.background import Refresher
 from api.observability.metrics import Metrics
 from api.observability.middleware import RequestMiddleware
 from api.observability.request_logs import install_request_ids
+from api.request_bodies import http_error
 from kg import iris
 from kg.analytics.freshness import recompute_if_stale, wait_for_recomputation
 from kg.hub_summaries import summaries_status
@@ -154,61 +156,68 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics(app.state, backend=settings.store_backend)
     install_request_ids()  # log lines written while a request is answered carry its id
     app.add_middleware(RequestMiddleware, service=app)  # request ids, rate limits, metrics, a log line per request
+    app.add_exception_handler(HTTPException, http_error)
+
+    def include(router: APIRouter, *, reads_own_bodies: bool = False) -> None:
+        """A router whose routes let FastAPI read their bodies (forms, JSON) gets request_max_bytes: FastAPI stops
+        reading past it, so no form is spooled or held whole first. Those that read their own bodies with limits
+        of their own (api/request_bodies.py) are left to them, whose 413 names the setting."""
+        app.include_router(router, max_body_size=None if reads_own_bodies else settings.request_max_bytes)
 
     from fastapi.staticfiles import StaticFiles
 
     from api.observability import metrics
     from api.routers import health, home, sparql, workbench
 
-    app.include_router(health.router)  # /healthz, /readyz
-    app.include_router(metrics.router)  # /metrics
-    app.include_router(workbench.router)  # before the /static mount: it serves /static/vendor/ (an allowlist)
+    include(health.router)  # /healthz, /readyz
+    include(metrics.router)  # /metrics
+    include(workbench.router)  # before the /static mount: it serves /static/vendor/ (an allowlist)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
-    app.include_router(sparql.router)
-    app.include_router(home.router)
+    include(sparql.router, reads_own_bodies=True)
+    include(home.router)
     from api.routers import browse, publishing, search
 
-    app.include_router(search.router)
-    app.include_router(browse.router)
-    app.include_router(publishing.router)
+    include(search.router)
+    include(browse.router)
+    include(publishing.router)
     from api.routers import entities  # linked-data pages: /id/…, /graph/…, /ontology/…
 
-    app.include_router(entities.router)
+    include(entities.router)
     from api.routers import review  # /review: extracted facts to accept, reject or fix
 
-    app.include_router(review.router)
+    include(review.router)
     from api.routers import whoami  # /whoami: what a token stands for
 
-    app.include_router(whoami.router)
+    include(whoami.router)
     from api.routers import store  # /store: the Graph Store Protocol on partner graphs
 
-    app.include_router(store.router)
+    include(store.router, reads_own_bodies=True)
     from api.routers import documents  # POST /documents: upload a document, extract its facts
 
-    app.include_router(documents.router)
+    include(documents.router, reads_own_bodies=True)
     from api.routers import reconcile  # /reconcile: the Reconciliation Service API (OpenRefine)
 
-    app.include_router(reconcile.router)
+    include(reconcile.router)
     from api.routers import update  # POST /update: SPARQL Update on a partner's own graphs
 
-    app.include_router(update.router)
+    include(update.router, reads_own_bodies=True)
     from api.routers import links  # /links: link discovery between partner graphs and ours
 
-    app.include_router(links.router)
+    include(links.router)
     from api.routers import indicators  # /api/indicators/…: concentration, import reliance, list overlap (JSON)
 
-    app.include_router(indicators.router)
+    include(indicators.router)
     from api.routers import whatif  # /api/bottlenecks, /api/what-if: supply-chain bottlenecks and removals
 
-    app.include_router(whatif.router)
+    include(whatif.router)
     from api.routers import dashboard, events  # /dashboard: risk signals per commodity; its events feed and Atom
 
-    app.include_router(events.router)  # before dashboard: /dashboard/events… must not match /dashboard/{commodity}
-    app.include_router(dashboard.router)
+    include(events.router)  # before dashboard: /dashboard/events… must not match /dashboard/{commodity}
+    include(dashboard.router)
     from api.routers import admin  # POST /admin/backup: a checkpoint of the store for `critmin backup`
 
-    app.include_router(admin.router)
+    include(admin.router)
     from api.routers import feeds  # POST /admin/feeds/{name}: reload a feed while serving
 
-    app.include_router(feeds.router)
+    include(feeds.router)
     return app

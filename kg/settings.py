@@ -112,6 +112,16 @@ class Settings(BaseSettings):
     query_max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest SPARQL query text accepted, in bytes."
     )
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body of a route without a limit of its own (the forms of /reconcile and /review, JSON "
+            "bodies), in bytes; a larger one is refused with 413 once that much has arrived, before it is parsed. "
+            "SPARQL, uploads and documents have their own (query_max_request_bytes, upload_max_bytes, "
+            "document_max_upload_bytes)."
+        ),
+    )
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024,
         ge=1024,

@@ -17,6 +17,9 @@ remotely, where the server holds the folder: it reads through ``client.app.state
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,3 +69,26 @@ def serve_app(store: Path, **settings: object) -> Iterator[TestClient]:
     """A started app over ``store`` with the selected backend, and a client of it."""
     with backend_app(store, **settings) as app, TestClient(app) as client:
         yield client
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread, until the block ends."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=30)

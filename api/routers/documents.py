@@ -28,13 +28,15 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from spacy.language import Language
 from starlette.concurrency import run_in_threadpool
 
 from api.app import publish_snapshot
 from api.auth import require
+from api.openapi_params import described, form
+from api.request_bodies import FORM_OVERHEAD_BYTES, read_body
 from api.urls import Urls
 from extractors.documents import SUFFIXES, Document, DocumentError, iso_date, read_document
 from extractors.facts import CandidateFact, EntityMention
@@ -43,33 +45,26 @@ from kg.accounts import Caller
 from kg.document_facts import load_partner_document_facts, partner_document_entry, partner_document_graph
 
 router = APIRouter()
-_CHUNK_BYTES = 1024 * 1024
 _pipeline_lock = threading.Lock()
 _extraction_lock = threading.Lock()  # uploads are rare; one at a time keeps the shared pipeline's state simple
 
 
-@router.post("/documents", status_code=201, summary="Upload a document and extract its facts (write token)")
-async def upload_document(
-    request: Request,
-    caller: Annotated[Caller, Depends(require("write"))],
-    file: UploadFile,
-    title: Annotated[str | None, Form()] = None,
-    publisher: Annotated[str | None, Form()] = None,
-    date: Annotated[str | None, Form()] = None,
-    url: Annotated[str | None, Form()] = None,
-    licence: Annotated[str | None, Form()] = None,
-) -> JSONResponse:
+DOCUMENT_FIELDS = ("title", "publisher", "date", "url", "licence")
+
+
+@router.post("/documents", status_code=201, summary="Upload a document and extract its facts (write token)",
+             openapi_extra=described(body={"multipart/form-data": form(*DOCUMENT_FIELDS, files=("file",))}))
+async def upload_document(request: Request, caller: Annotated[Caller, Depends(require("write"))]) -> JSONResponse:
     settings = request.app.state.settings
-    name = Path(file.filename or "").name
+    name, data, fields = await _read_upload(request, settings.document_max_upload_bytes)
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise HTTPException(415, f"the file {name or '(no name)'!r} is not a document we read: send one ending in "
                                  f"{', '.join(sorted(SUFFIXES))}")
+    date = fields.get("date")
     if date and iso_date(date) is None:
         raise HTTPException(422, f"the field date must be an ISO date (YYYY-MM-DD), not {date!r}")
-    data = await _read_limited(file, settings.document_max_upload_bytes)
-    metadata = {k: v for k, v in {"title": title, "publisher": publisher, "date": date, "url": url,
-                                  "licence": licence}.items() if v}
+    metadata = {k: v for k, v in fields.items() if v}
     stem = iris.slug(Path(name).stem) or "document"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{stem}{suffix}"
@@ -134,16 +129,26 @@ def _access_note(graph: str, access: graph_access.GraphAccess) -> dict:
     }
 
 
-async def _read_limited(file: UploadFile, limit_bytes: int) -> bytes:
-    """The upload's bytes; 413 as soon as it passes the limit (a client's Content-Length is not trusted)."""
-    chunks, size = [], 0
-    while chunk := await file.read(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > limit_bytes:
-            raise HTTPException(413, f"the document is larger than the limit of {limit_bytes:,} bytes "
-                                     "(setting document_max_upload_bytes)")
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _read_upload(request: Request, limit_bytes: int) -> tuple[str, bytes, dict[str, str]]:
+    """The form's file (its name and bytes) and metadata fields; 413 as soon as the body passes the limit with
+    the form around it (read here, as it arrives, before the form parser spools anything), or the file does."""
+    media_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise HTTPException(415, "send a multipart/form-data body with the document as the file part 'file' "
+                                 "(curl -F file=@report.pdf)", headers={"Accept-Post": "multipart/form-data"})
+    too_large = HTTPException(413, f"the document is larger than the limit of {limit_bytes:,} bytes "
+                                   "(setting document_max_upload_bytes)")
+    await read_body(request, limit_bytes + FORM_OVERHEAD_BYTES, too_large)
+    upload = await request.form()
+    file = upload.get("file")
+    if file is None or isinstance(file, str):
+        raise HTTPException(422, "form field 'file': missing; send the document as a file part "
+                                 "(curl -F file=@report.pdf)")
+    data = await file.read()
+    if len(data) > limit_bytes:
+        raise too_large
+    fields = {key: value for key in DOCUMENT_FIELDS if isinstance(value := upload.get(key), str)}
+    return Path(file.filename or "").name, data, fields
 
 
 def _pipeline(app) -> Language:

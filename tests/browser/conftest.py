@@ -7,11 +7,6 @@ host other than the test server. Screenshots go to /tmp/critmin-screens/.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,36 +37,13 @@ def server(bundled, tmp_path_factory: pytest.TempPathFactory):
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
-    from tests.backends import backend_app
+    from tests.backends import backend_app, live_server
 
     store, _ = bundled
     copy = tmp_path_factory.mktemp("browser") / "store"
     store.backup(str(copy))  # a checkpoint the app opens as its own store (the session's store stays locked)
     with backend_app(copy, query_workers=2) as app, live_server(app) as url:
         yield url
-
-
-@contextlib.contextmanager
-def live_server(app) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a thread, until the block ends."""
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture(scope="module")  # module: Playwright runs an event loop in this thread until it stops

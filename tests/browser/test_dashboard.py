@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import SCREENS, live_server
+from tests.browser.conftest import SCREENS
 from tests.kg.chain_fixture import chain_store
 
 
@@ -56,7 +56,7 @@ def test_analyst_sees_concentration_opens_a_commodity_and_removes_the_leader(pag
 
 @pytest.fixture(scope="module")
 def chain_server(tmp_path_factory: pytest.TempPathFactory, server):
-    from tests.backends import backend_app
+    from tests.backends import backend_app, live_server
 
     path = Path(tmp_path_factory.mktemp("chain")) / "store"
     del_store = chain_store(path)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.api.test_review import make_store
-from tests.browser.conftest import SCREENS, _why_skip, live_server
+from tests.browser.conftest import SCREENS, _why_skip
 from tests.conftest import issue_token
 
 
@@ -29,7 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, review_accounts: Path):
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
-    from tests.backends import backend_app
+    from tests.backends import backend_app, live_server
 
     store = make_store(Path(tmp_path_factory.mktemp("review-browser")))
     with backend_app(store, query_workers=1, accounts_db=review_accounts) as app, live_server(app) as url:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-from tests.browser.conftest import SCREENS, live_server
+from tests.browser.conftest import SCREENS
 from tests.conftest import issue_token
 
 BASE = "https://w3id.org/critmin/"
@@ -62,7 +62,7 @@ def hostile_graph() -> bytes:
 @pytest.fixture(scope="module")
 def hostile_server(bundled, server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An app of its own over the bundled data, with mallory's public graph of payloads in it."""
-    from tests.backends import backend_app
+    from tests.backends import backend_app, live_server
 
     folder = tmp_path_factory.mktemp("payloads")
     bundled[0].backup(str(folder / "store"))
