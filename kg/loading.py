@@ -26,7 +26,7 @@ from typing import Protocol
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
-from extractors.feeds.base import Feed
+from extractors.feeds.base import Feed, RowProblem
 from kg import iris
 from kg.catalog import (
     GraphDescription,
@@ -370,7 +370,8 @@ def load_feed(store: Store, feed: Feed, path: Path | None = None, *, strict: boo
     output = feed.read(source)
     if strict and output.problems:
         listing = "\n".join(_describe_problem(p) for p in output.problems[:50])
-        raise LoadError(f"{len(output.problems)} problem(s) in {source}; nothing loaded (strict):\n{listing}")
+        raise LoadError(f"{len(output.problems)} problem(s) in {_display_path(source)}; nothing loaded (strict):\n"
+                        f"{listing}")
     meta = output.metadata
     return replace_graph(
         store,
@@ -415,8 +416,8 @@ def load_bundled(
     return reports
 
 
-def _describe_problem(problem: ProblemLike) -> str:
-    where = f"row {problem.row}" + (f", column {problem.column}" if problem.column else "")
+def _describe_problem(problem: RowProblem) -> str:
+    where = f"{problem.file}, row {problem.row}" + (f", column {problem.column}" if problem.column else "")
     value = f", value {problem.value!r}" if problem.value is not None else ""
     return f"  {where}{value}: {problem.reason}"
 

@@ -69,3 +69,21 @@ def test_a_partner_upload_does_not_wait_for_a_recomputation_but_a_feed_reload_do
             assert put.result(timeout=120).status_code == 201  # a deadlock detector, not a speed test
             assert not reload.done()  # its indicators wait for the recomputation to end
         assert reload.result(timeout=300).status_code == 200
+
+
+def test_a_strict_reload_of_a_feed_with_rejected_rows_is_a_422_that_lists_them_and_loads_nothing(
+        client: TestClient, callers) -> None:
+    """The bundled USGS salient statistics have rows a lenient load skips (values such as "Less than 50,000 tons"):
+    strict, the reload is refused with each problem's row, column and value, and nothing is written."""
+    salient = "https://w3id.org/critmin/graph/usgs-mcs2025-salient"
+    response = client.post("/admin/feeds/usgs-mcs2025-salient", params={"strict": "true"}, headers=callers["admin"])
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "65 problem(s)" in detail and "nothing loaded (strict)" in detail and "the store is unchanged" in detail
+    assert ("in data/usgs-mcs2025/salient_commodity;" in detail  # where, and no more of the server's folders
+            and r"mcs2025-fesla_salient.csv, row 2, column Exports_mmt, value 'Less than 50,000\xa0tons'" in detail)
+    assert number(client, COUNT % salient) == 0 and number(client, CATALOGUED % salient) is None
+    lenient = client.post("/admin/feeds/usgs-mcs2025-salient", headers=callers["admin"])
+    assert lenient.status_code == 200 and lenient.json()["graph"] == salient
+    # the 65 problems are in 35 rows (a row may have several), which a lenient load skips or maps in part
+    assert lenient.json()["rejected_rows"] == 35 and number(client, COUNT % salient) == lenient.json()["triples"]
