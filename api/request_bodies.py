@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 # What a multipart form adds around the file it carries (boundaries, part headers, short fields such as a title):
-# a route's whole-body limit is its file limit plus this, so that the file's own check speaks first
+# a form may be this much larger than the file limit of its route
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
