@@ -110,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
             runner = RemoteQueryRunner(query_url=settings.remote_query_url, timeout_ms=settings.query_timeout_ms,
                                        max_result_bytes=settings.query_max_result_bytes,
                                        concurrency=settings.query_workers,
-                                       per_client=settings.query_workers_per_client)
+                                       per_client=settings.query_workers_per_client, auth=settings.remote_auth)
         else:
             runner = QueryRunner(
                 snapshot=snapshots.create(store),

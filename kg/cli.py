@@ -189,7 +189,7 @@ async def _remote_query(settings: Settings, request: QueryRequest) -> QueryResul
     from kg.remote_query_runner import RemoteQueryRunner
 
     runner = RemoteQueryRunner(query_url=settings.remote_query_url, timeout_ms=settings.query_timeout_ms,
-                               max_result_bytes=settings.query_max_result_bytes)
+                               max_result_bytes=settings.query_max_result_bytes, auth=settings.remote_auth)
     try:
         return await runner.execute(request)
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     remote_gsp_url: str = Field(
         default="",
         description="Graph Store Protocol endpoint of the remote store; empty: none (loads go through INSERT DATA).",
+    )
+    remote_username: str = Field(
+        default="",
+        description=("User name for HTTP basic authentication on every request to the remote store (a reverse proxy "
+                     "in front of it, say); empty: none."),
+    )
+    remote_password: SecretStr = Field(
+        default=SecretStr(""),
+        description="Password of remote_username (CRITMIN_REMOTE_PASSWORD); never shown in logs, errors or settings.",
     )
     remote_union_default_graph: bool = Field(
         default=True,
@@ -210,6 +219,11 @@ class Settings(BaseSettings):
         default=200, ge=0,
         description="Requests a client may send at once above rate_limit_per_s before it is limited. 0: no limit.",
     )
+
+    @property
+    def remote_auth(self) -> tuple[str, str] | None:
+        """The remote store's basic-auth credentials, or None."""
+        return (self.remote_username, self.remote_password.get_secret_value()) if self.remote_username else None
 
     @model_validator(mode="after")
     def _remote_needs_urls(self) -> Settings:

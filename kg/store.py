@@ -55,7 +55,8 @@ def open_configured_store(settings: Settings) -> GraphStore:
 def remote_store(settings: Settings) -> RemoteStore:
     """A client of the configured SPARQL server, unchecked (``open_remote_store`` checks it)."""
     return RemoteStore(settings.remote_query_url, settings.remote_update_url, settings.remote_gsp_url or None,
-                       timeout_s=settings.remote_timeout_s, union_default_graph=settings.remote_union_default_graph)
+                       timeout_s=settings.remote_timeout_s, union_default_graph=settings.remote_union_default_graph,
+                       auth=settings.remote_auth)
 
 
 def open_remote_store(settings: Settings) -> RemoteStore:
