@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from pyoxigraph import NamedNode
 from starlette.exceptions import HTTPException
 
+from api.allocator import release_free_memory
 from api.background import Refresher
 from api.observability.metrics import Metrics
 from api.observability.middleware import RequestMiddleware
@@ -67,6 +68,7 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
     app.state.metrics.store_changed()
     if recompute and not summaries_status(store).fresh:
         app.state.summaries.request()
+    release_free_memory()  # what the write freed, back to the system (api/allocator.py)
 
 
 def _searched_again(app: FastAPI, written: Iterable[NamedNode] | None, *, recomputed: bool) -> SearchIndex:

@@ -16,6 +16,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from api.allocator import limit_arenas
 from api.app import create_app
 from api.observability.request_logs import configure_logging
 from kg.settings import Settings
@@ -36,6 +37,7 @@ class _Server(uvicorn.Server):
 
 def serve(settings: Settings) -> None:
     configure_logging(log_format=settings.log_format, log_level=settings.log_level)
+    limit_arenas(settings.malloc_arena_max)  # before uvicorn and the app start their threads
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
                             log_level=settings.log_level, access_log=False,  # our middleware logs each request

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     query_max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest SPARQL query text accepted, in bytes."
     )
+    malloc_arena_max: int = Field(
+        default=2, ge=0,
+        description=("Most malloc arenas of `critmin serve` (glibc): fewer arenas keep less free memory apart "
+                     "(api/allocator.py); 0: glibc's default of eight per core."),
+    )
     request_max_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,
