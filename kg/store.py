@@ -173,11 +173,19 @@ class Snapshots:
             yield from sorted(p for p in self.folder.iterdir() if p.is_dir())
 
     def create(self, store: Store) -> Path:
-        """A new checkpoint of the store as it is now (about a millisecond: hard links)."""
+        """A new checkpoint of the store as it is now (about a millisecond: hard links), without the writes under way
+        in it (another writer's staging graphs, a new graph half loaded), which are taken out as a crash's would be."""
+        from kg.loading import recover_interrupted_loads, unfinished_writes  # kg.loading builds on this module
+
         self.folder.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.name) for p in self.existing() if p.name.isdigit()]
         target = self.folder / f"{max(numbers, default=0) + 1:08d}"
         checkpoint(store, target)
+        if unfinished_writes(Store.read_only(str(target))):
+            copy = Store(str(target))
+            recover_interrupted_loads(copy)
+            copy.flush()
+            del copy  # closed before anyone opens the snapshot
         return target
 
     def remove_unused(self, *, keep: set[Path]) -> None:

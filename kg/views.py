@@ -43,6 +43,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
+from kg.loading import recover_interrupted_loads
 from kg.remote_dataset import VisibleGraphs
 from kg.remote_store import RemoteStore
 from kg.remote_view import restricted
@@ -92,9 +93,14 @@ def build_remote_view(store: RemoteStore, hidden: frozenset[str]) -> tuple[Graph
 
 
 def build_view(store: Store, hidden: frozenset[str], target: Path) -> Store:
-    """A checkpoint of ``store`` at ``target`` without the graphs ``hidden``, opened read-only."""
+    """A checkpoint of ``store`` at ``target`` without the graphs ``hidden``, opened read-only.
+
+    Writes in progress are taken out as a crash's would be (``recover_interrupted_loads``): staging graphs, which
+    no access rule covers (a partner's private upload is staged before it is swapped in), and a new graph still
+    being loaded."""
     checkpoint(store, target)
     copy = Store(str(target))
+    recover_interrupted_loads(copy)
     for iri in sorted(hidden):
         graph = NamedNode(iri)
         if copy.contains_named_graph(graph):

@@ -9,6 +9,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg import iris
 from kg.search import build_index
+from kg.store import Snapshots
 from kg.views import Views
 
 LABEL = iris.ns("rdfs", "label")
@@ -70,3 +71,32 @@ def test_old_views_go_once_no_request_and_no_worker_uses_them(store, tmp_path) -
     assert current.snapshot is not None and current.snapshot.exists()  # this generation's views stay
     views.clear()
     assert not views.folder.exists()
+
+
+def writes_under_way(store: Store) -> set[NamedNode]:
+    """Puts in ``store`` what writes under way leave there: a partner's private upload being staged (under a staging
+    graph no access rule covers), and a new graph half loaded with its incomplete-load marker."""
+    staged = NamedNode(f"{iris.STAGING_GRAPH_PREFIX}upload/0123/data")
+    marker = NamedNode(f"{iris.STAGING_GRAPH_PREFIX}new-feed/0456/{iris.INCOMPLETE_MARKER}")
+    loading = iris.graph("new-feed")
+    store.extend([
+        Quad(NamedNode(f"{iris.ID}facility/alpha/staged"), LABEL, Literal("Staged secret"), staged),
+        Quad(marker, iris.term("incompleteGraph"), loading, marker),
+        Quad(iris.country("AUS"), LABEL, Literal("half a feed"), loading),
+    ])
+    return {staged, marker, loading}
+
+
+def test_a_view_built_while_writes_are_under_way_holds_none_of_them(store, tmp_path) -> None:
+    under_way = writes_under_way(store)
+    view = Views(tmp_path / "store").acquire(store, frozenset({PRIVATE.value, COMPANION.value}), build_index(store))
+    assert {q.graph_name for q in view.store} == {PUBLIC}
+    assert under_way <= set(store.named_graphs())  # the writes go on in the store itself
+
+
+def test_a_snapshot_taken_while_writes_are_under_way_holds_none_of_them(store, tmp_path) -> None:
+    """The query workers' snapshot, published by another write while these are under way: as after a crash."""
+    under_way = writes_under_way(store)
+    snapshot = Store.read_only(str(Snapshots(tmp_path / "store").create(store)))
+    assert {q.graph_name for q in snapshot} == {PUBLIC, PRIVATE, COMPANION}
+    assert under_way <= set(store.named_graphs())
