@@ -182,7 +182,10 @@ class Snapshots:
         numbers = [int(p.name) for p in self.existing() if p.name.isdigit()]
         target = self.folder / f"{max(numbers, default=0) + 1:08d}"
         checkpoint(store, target)
-        if unfinished_writes(Store.read_only(str(target))):
+        probe = Store.read_only(str(target))
+        unfinished = bool(unfinished_writes(probe))
+        del probe  # closed before the folder is opened for writing
+        if unfinished:
             copy = Store(str(target))
             recover_interrupted_loads(copy)
             copy.flush()
