@@ -31,6 +31,7 @@ from kg.remote_query_runner import RemoteQueryRunner
 from kg.search import SearchIndex, build_index
 from kg.settings import Settings
 from kg.store import Snapshots, open_configured_store
+from kg.timings import holding, step
 from kg.views import Views
 
 SHUTDOWN_WAIT_S = 120.0  # how long stopping waits for a background recomputation to finish writing
@@ -54,14 +55,18 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
     may_change_indicators = recompute and (written is None or any(
         iris.parse_partner_graph(graph.value, base=app.state.settings.public_base_iri) is None for graph in written))
     if may_change_indicators:
-        wait_for_recomputation()
-    with app.state.publish_lock:
-        recomputed = may_change_indicators and recompute_if_stale(store, summaries=False) is not None
+        with step("wait for the summaries' recomputation"):
+            wait_for_recomputation()
+    with holding(app.state.publish_lock, "the publication lock"):
+        with step("indicators"):
+            recomputed = may_change_indicators and recompute_if_stale(store, summaries=False) is not None
         runner: QueryRunner | RemoteQueryRunner = app.state.query_runner
         if isinstance(runner, QueryRunner):  # a remote store has no snapshots: its readers see it live
-            runner.snapshot = app.state.snapshots.create(store)
-            app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
-        app.state.search_index = _searched_again(app, written, recomputed=recomputed)  # search sees the write too
+            with step("snapshot"):
+                runner.snapshot = app.state.snapshots.create(store)
+                app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
+        with step("search"):
+            app.state.search_index = _searched_again(app, written, recomputed=recomputed)  # search sees the write
         views: Views = app.state.views
         views.advance()  # restricted views are rebuilt from the new state on their next request
         views.remove_unused(keep=runner.snapshots_in_use())

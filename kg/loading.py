@@ -40,6 +40,7 @@ from kg.catalog import (
 from kg.rq import fill_update, load_query
 from kg.settings import PROJECT_ROOT, ontology_dir
 from kg.store import flush
+from kg.timings import step
 
 SOFTWARE_VERSION = "0.1.0"
 ONTOLOGY_DIR = ontology_dir()
@@ -146,7 +147,8 @@ def _swap_in(
         target, cleared, marker = graph, nothing, NamedNode(staging + iris.INCOMPLETE_MARKER)
         store.add(Quad(marker, iris.term("incompleteGraph"), graph, marker))
     try:
-        write_data(target)
+        with step("write data"):
+            write_data(target)
         triples = count_triples(store, target)
         facts = LoadFacts(
             triples=triples,
@@ -160,8 +162,9 @@ def _swap_in(
         commit = load_query(__file__, "remove_catalog_entry", suffix=".ru") + " ;\n"
         commit += load_query(__file__, "commit_graph", suffix=".ru")
         iris_by_name = _catalog_entry_iris(description.name)
-        store.update(fill_update(commit, cleared=cleared, staged_data=nothing if target == graph else target,
-                                 staged_catalog=staged_catalog, marker=marker, **iris_by_name))
+        with step("commit"):
+            store.update(fill_update(commit, cleared=cleared, staged_data=nothing if target == graph else target,
+                                     staged_catalog=staged_catalog, marker=marker, **iris_by_name))
     except BaseException:  # what this load wrote goes: a replacement's old graph stays, a new graph is not left half
         for written in (target, staged_catalog, marker):
             if store.contains_named_graph(written):
@@ -169,7 +172,8 @@ def _swap_in(
         raise
     # Until the write leaves RocksDB's memtable, listing the graphs walks its deletions: 11 ms after the hub
     # summaries were replaced at 1M triples, 25 ms at 10M, against 0.3 ms flushed; every request lists them.
-    flush(store)
+    with step("flush"):
+        flush(store)
     return LoadReport(
         graph=graph.value,
         triples=triples,
@@ -200,7 +204,8 @@ def write_graph_atomically(
     staging = f"{iris.STAGING_GRAPH_PREFIX}upload/{uuid.uuid4().hex}/"
     staged_data, staged_catalog = NamedNode(staging + "data"), NamedNode(staging + "catalog")
     try:
-        store.extend(_in_graph(triples, staged_data))
+        with step("stage"):
+            store.extend(_in_graph(triples, staged_data))
         if append:
             after = len(set(triples) | {Triple(q.subject, q.predicate, q.object)
                                         for q in store.quads_for_pattern(None, None, None, graph)})
@@ -210,7 +215,8 @@ def write_graph_atomically(
         update = fill_update(load_query(__file__, "commit_staged_graph", suffix=".ru"), graph=graph,
                              cleared=NamedNode(staging + "nothing") if append else graph, staged_data=staged_data,
                              companion=companion, staged_catalog=staged_catalog)
-        store.update(update)
+        with step("commit"):
+            store.update(update)
     finally:  # after a commit these are gone already; after a failure they must not linger
         for staged in (staged_data, staged_catalog):
             if store.contains_named_graph(staged):
@@ -372,7 +378,8 @@ def load_feed(store: Store, feed: Feed, path: Path | None = None, *, strict: boo
     """Run one structured feed over its file (its bundled file by default) and load the result."""
     started = datetime.now(UTC)
     source = path or feed.default_file
-    output = feed.read(source)
+    with step("read feed"):
+        output = feed.read(source)
     if strict and output.problems:
         listing = "\n".join(_describe_problem(p) for p in output.problems[:50])
         raise LoadError(f"{len(output.problems)} problem(s) in {_display_path(source)}; nothing loaded (strict):\n"
@@ -409,12 +416,12 @@ def load_bundled(
     from extractors.feeds.registry import FEEDS
 
     reports = []
-    steps: list[tuple[str, Callable[[], LoadReport]]] = [("ontology", lambda: load_ontology(store))]
-    steps += [(name, lambda feed=feed: load_feed(store, feed)) for name, feed in FEEDS.items()]
-    for name, step in steps:
+    loads: list[tuple[str, Callable[[], LoadReport]]] = [("ontology", lambda: load_ontology(store))]
+    loads += [(name, lambda feed=feed: load_feed(store, feed)) for name, feed in FEEDS.items()]
+    for name, load in loads:
         if starting:
             starting(name)
-        report = step()
+        report = load()
         reports.append(report)
         if progress:
             progress(name, report)

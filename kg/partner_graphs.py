@@ -27,6 +27,7 @@ from kg.catalog import ACCESS_RIGHTS, PartnerGraphDescription, partner_catalog_t
 from kg.loading import drop_graph_atomically, write_graph_atomically
 from kg.parser_guards import InputTooDeep, UnsafeXml, check_json_depth, check_rdf_xml
 from kg.rq import fill_update, load_query
+from kg.timings import holding, step
 from kg.validation import ValidationReport, validate_graph
 
 # The RDF formats a graph can be uploaded in (triple formats: a graph has no graph names), by media type.
@@ -116,17 +117,20 @@ def upload(
     if parsed is None or parsed.companion:
         raise UploadError(f"{graph.value} is not a partner graph")
     companion = iris.partner_catalog_graph(parsed.slug, parsed.name, base=base)
-    with _WRITE_LOCK:
+    with holding(_WRITE_LOCK, "the partner write lock"):
         created = not store.contains_named_graph(graph)
-        existing = [] if created or not append else [Triple(q.subject, q.predicate, q.object)
-                                                     for q in store.quads_for_pattern(None, None, None, graph)]
-        report = validate_upload(store, [*existing, *triples], hidden=frozenset(hidden) | {graph.value})
+        with step("validate"):
+            existing = [] if created or not append else [Triple(q.subject, q.predicate, q.object)
+                                                         for q in store.quads_for_pattern(None, None, None, graph)]
+            report = validate_upload(store, [*existing, *triples], hidden=frozenset(hidden) | {graph.value})
         if not report.conforms:
             raise UploadInvalidError(report)
-        count = write_graph_atomically(
-            store, graph, triples, companion=companion, append=append,
-            companion_triples=lambda n: partner_catalog_triples(description, triples=n, modified=datetime.now(UTC)),
-        )
+        with step("write"):
+            count = write_graph_atomically(
+                store, graph, triples, companion=companion, append=append,
+                companion_triples=lambda n: partner_catalog_triples(description, triples=n,
+                                                                    modified=datetime.now(UTC)),
+            )
     return UploadResult(created=created, triples=count)
 
 

@@ -24,6 +24,7 @@ from api.observability.clients import Client, ClientResolver
 from api.observability.metrics import Metrics
 from api.observability.rate_limits import TokenBuckets
 from api.observability.request_logs import REQUEST_ID, REQUESTS_LOGGER, request_fields, request_id_from
+from kg.timings import recording, server_timing
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED = "unmatched"
@@ -53,13 +54,16 @@ class RequestMiddleware:
         exempt = scope["path"] in EXEMPT_PATHS
         status = 500  # what the client gets if the app fails before answering (the server error handler's answer)
         answered = False
+        steps: dict[str, float] = {}
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status, answered = message["status"], True
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"x-request-id", request_id.encode("ascii"))]}
+                added = [(b"x-request-id", request_id.encode("ascii"))]
+                if steps:
+                    added.append((b"server-timing", server_timing(steps).encode("ascii")))
+                message = {**message, "headers": [*message.get("headers", []), *added]}
             await send(message)
 
         peer = scope.get("client")
@@ -73,7 +77,8 @@ class RequestMiddleware:
                 await self._too_many(client, wait, send_with_id)
                 scope.setdefault("route", _matching_route(self.service, scope))
             else:
-                await self.app(scope, receive, send_with_id)
+                with recording() as steps:
+                    await self.app(scope, receive, send_with_id)
         except asyncio.CancelledError:
             # uvicorn cancels what is still running when shutdown_grace_s is over (api/serving.py): say so rather
             # than let the server answer a bare 500, and end the request quietly; anything else cancelled goes on
@@ -84,7 +89,7 @@ class RequestMiddleware:
         finally:
             if not exempt:
                 self.metrics.in_flight.dec()
-            self._record(scope, client, status, time.perf_counter() - started)
+            self._record(scope, client, status, time.perf_counter() - started, steps)
             REQUEST_ID.reset(reset)
 
     async def _too_many(self, client: Client, wait_s: float, send: Send) -> None:
@@ -100,12 +105,12 @@ class RequestMiddleware:
             (b"retry-after", str(retry_after).encode()), (b"cache-control", b"no-store")]})
         await send({"type": "http.response.body", "body": body})
 
-    def _record(self, scope: Scope, client: Client, status: int, seconds: float) -> None:
+    def _record(self, scope: Scope, client: Client, status: int, seconds: float, steps: dict[str, float]) -> None:
         route = _route_template(scope)
         method = scope["method"]
         self.metrics.observe_request(method, route, status, seconds)
         fields = request_fields(method=method, route=route, status=status, duration_ms=seconds * 1000,
-                                client=client.address, partner=client.partner)
+                                client=client.address, partner=client.partner, steps=steps)
         log.info("%s %s %d %.1f ms", method, route, status, seconds * 1000, extra=fields)
 
 

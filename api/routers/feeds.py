@@ -22,6 +22,7 @@ from extractors.feeds.base import Feed
 from extractors.feeds.registry import UnknownFeedError, get_feed
 from kg.accounts import Caller
 from kg.loading import LoadError, LoadReport, load_feed
+from kg.timings import holding, step
 
 router = APIRouter(tags=["Operations"])
 _one_at_a_time = threading.Lock()
@@ -38,7 +39,8 @@ async def reload_feed(request: Request, name: str, caller: Annotated[Caller, Dep
         report = await run_in_threadpool(_load, request, feed, strict)
     except LoadError as error:
         raise HTTPException(422, f"feed {name}: {error}; the store is unchanged") from None
-    await run_in_threadpool(publish_snapshot, request.app, [NamedNode(report.graph)])
+    with step("publish"):
+        await run_in_threadpool(publish_snapshot, request.app, [NamedNode(report.graph)])
     return JSONResponse({
         "graph": report.graph, "triples": report.triples, "records_read": report.records_read,
         "rejected_rows": report.rejected_rows, "seconds": round(report.seconds, 3),
@@ -46,5 +48,5 @@ async def reload_feed(request: Request, name: str, caller: Annotated[Caller, Dep
 
 
 def _load(request: Request, feed: Feed, strict: bool) -> LoadReport:
-    with _one_at_a_time:
+    with holding(_one_at_a_time, "the feed lock"), step("load"):
         return load_feed(request.app.state.store, feed, strict=strict)

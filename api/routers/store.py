@@ -40,6 +40,7 @@ from kg import graph_access, iris, partner_graphs
 from kg.accounts import AccountError, Caller
 from kg.catalog import PartnerGraphDescription
 from kg.settings import Settings
+from kg.timings import step
 from kg.validation import ValidationReport
 
 router = APIRouter(tags=["Graph Store"])
@@ -167,12 +168,14 @@ async def _upload_rdf(request: Request, caller: Caller, *, append: bool) -> Resp
     settings: Settings = request.app.state.settings
     target = _writable_target(request, caller, settings)
     media_type = _upload_media_type(request)
-    body = await _read_body(request, settings.upload_max_bytes)
+    with step("read"):
+        body = await _read_body(request, settings.upload_max_bytes)
     options = _options(request, settings, target)
     assert target.iri is not None
     try:
-        triples = await run_in_threadpool(partner_graphs.parse_upload, body, media_type, base_iri=target.iri.value,
-                                          max_bytes=settings.upload_max_bytes)
+        with step("parse"):
+            triples = await run_in_threadpool(partner_graphs.parse_upload, body, media_type,
+                                              base_iri=target.iri.value, max_bytes=settings.upload_max_bytes)
     except partner_graphs.UploadSyntaxError as error:
         where = {"line": error.line, "column": error.column} if error.line else {}
         raise HTTPException(400, {"message": f"the {media_type} body does not parse: {error}", **where}) from error
@@ -217,7 +220,8 @@ async def write_partner_graph(request: Request, caller: Caller, target: Target, 
         await run_in_threadpool(graph_access.register_graph, db, graph.value, visibility=given.get("visibility"),
                                 readers=given.get("readers"), base=settings.public_base_iri)
     finally:
-        await run_in_threadpool(publish_snapshot, request.app, [graph])
+        with step("publish"):
+            await run_in_threadpool(publish_snapshot, request.app, [graph])
     if result.created:
         return Response(status_code=201, headers={"Location": str(request.url)})
     return Response(status_code=204)

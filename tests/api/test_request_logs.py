@@ -89,3 +89,24 @@ def test_json_line_of_an_authenticated_request_names_the_partner_never_the_token
             assert token not in written and token[:20] not in written
             assert "cookie-secret" not in written and "Bearer" not in written
     assert token[:20] not in client.get("/metrics").text
+
+
+def test_a_write_says_where_its_time_went_in_server_timing_and_its_log_line(
+        client: TestClient, accounts: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    token = issue_token(accounts, "read", "write", partner="timed-partner")
+    label = "<https://w3id.org/critmin/id/facility/timed/one> <http://www.w3.org/2000/01/rdf-schema#label> \"One\" .\n"
+    response = client.put("/store", params={"graph": "https://w3id.org/critmin/graph/partner/timed-partner/sites"},
+                          content=label.encode(), headers={"Authorization": f"Bearer {token}",
+                                                           "Content-Type": "application/n-triples"})
+    assert response.status_code == 201, response.text
+    timing = {metric.split(";")[0]: metric for metric in response.headers["server-timing"].split(", ")}
+    assert {"read", "parse", "wait_for_the_partner_write_lock", "validate", "write", "stage", "commit", "publish",
+            "wait_for_the_publication_lock", "snapshot", "search"} <= timing.keys()
+    assert 'desc="wait for the partner write lock"' in timing["wait_for_the_partner_write_lock"]
+    [line] = request_lines(caplog)
+    assert {"wait for the partner write lock", "validate", "publish"} <= line.steps_ms.keys()
+    assert len(line.steps_ms) == len(timing)
+    written = json.loads(JsonFormatter().format(line))["steps_ms"]  # an object in the JSON line, not a string
+    assert written["validate"] >= 0 and written["publish"] >= written["snapshot"]
+    assert "server-timing" not in client.get("/healthz").headers  # a request that timed nothing says nothing
