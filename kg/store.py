@@ -24,6 +24,7 @@ from kg import iris
 from kg.query_inlining import inline_bindings
 from kg.remote_store import RemoteStore, RemoteStoreError
 from kg.settings import Settings
+from kg.timings import step
 
 log = logging.getLogger("critmin")
 _LOCK_MESSAGE = re.compile(r"lock", re.IGNORECASE)
@@ -181,15 +182,17 @@ class Snapshots:
         self.folder.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.name) for p in self.existing() if p.name.isdigit()]
         target = self.folder / f"{max(numbers, default=0) + 1:08d}"
-        checkpoint(store, target)
+        with step("checkpoint"):
+            checkpoint(store, target)
         probe = Store.read_only(str(target))
         unfinished = bool(unfinished_writes(probe))
         del probe  # closed before the folder is opened for writing
-        if unfinished:
-            copy = Store(str(target))
-            recover_interrupted_loads(copy)
-            copy.flush()
-            del copy  # closed before anyone opens the snapshot
+        if unfinished:  # seconds when another write has staged a feed's data
+            with step("take out writes under way"):
+                copy = Store(str(target))
+                recover_interrupted_loads(copy)
+                copy.flush()
+                del copy  # closed before anyone opens the snapshot
         return target
 
     def remove_unused(self, *, keep: set[Path]) -> None:
