@@ -44,7 +44,7 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
     a partner's graph never counts), so that readers see data and indicators change together; stale hub summaries
     are recomputed in the background (``api.background``), pages reading live data meanwhile. ``written``: the
     graphs the write changed (a partner graph stands for its catalog companion and linkset too); search re-reads
-    only those, and the whole store when None. One publication at a time, so that none undoes another's search.
+    only those, and the whole store when None; the write's answer waits for its search too.
 
     A write to partner graphs alone skips the indicator check. A write that may change the indicators waits for a
     background recomputation of the hub summaries (seconds, a minute at 10M triples) before it takes the publication
@@ -65,11 +65,14 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
             with step("snapshot"):
                 runner.snapshot = app.state.snapshots.create(store)
                 app.state.snapshots.remove_unused(keep=runner.snapshots_in_use())
-        with step("search"):
-            app.state.search_index = _searched_again(app, written, recomputed=recomputed)  # search sees the write
         views: Views = app.state.views
         views.advance()  # restricted views are rebuilt from the new state on their next request
         views.remove_unused(keep=runner.snapshots_in_use())
+    # Search follows, one refresh at a time (each starts from the index the one before left), but outside the
+    # publication lock: the next writer's snapshot need not wait for this one's search (4 s after a feed under load).
+    # Each refresh reads its graphs as the store holds them when it runs, so two may finish in either order.
+    with holding(app.state.search_lock, "the search lock"), step("search"):
+        app.state.search_index = _searched_again(app, written, recomputed=recomputed)
     app.state.metrics.store_changed()
     if recompute and not summaries_status(store).fresh:
         app.state.summaries.request()
@@ -160,6 +163,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.publish_lock = threading.Lock()
+    app.state.search_lock = threading.Lock()
     app.state.metrics = Metrics(app.state, backend=settings.store_backend)
     install_request_ids()  # log lines written while a request is answered carry its id
     app.add_middleware(RequestMiddleware, service=app)  # request ids, rate limits, metrics, a log line per request

@@ -59,9 +59,13 @@ class Tally:
     latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: Counter = field(default_factory=Counter)  # (kind, status or error name)
     first_failures: dict[str, str] = field(default_factory=dict)  # the first answer of each, to say why
+    # kind -> step -> ms, from the answers' Server-Timing headers (api/observability: where a write's time went)
+    steps_ms: dict[str, dict[str, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
 
-    def record(self, kind: str, started: float, status: int | str, text: str = "") -> None:
+    def record(self, kind: str, started: float, status: int | str, text: str = "", server_timing: str = "") -> None:
         self.latencies_ms[kind].append((time.perf_counter() - started) * 1000)
+        for name, ms in parse_server_timing(server_timing).items():
+            self.steps_ms[kind][name].append(ms)
         if not isinstance(status, int) or status >= 400:
             self.failures[(kind, status)] += 1
             self.first_failures.setdefault(f"{kind} {status}", text[:300])
@@ -70,7 +74,9 @@ class Tally:
         kinds = {
             kind: {"requests": len(values), "p50_ms": round(percentile(values, 50), 1),
                    "p95_ms": round(percentile(values, 95), 1), "p99_ms": round(percentile(values, 99), 1),
-                   "max_ms": round(max(values), 1)}
+                   "max_ms": round(max(values), 1),
+                   **({"steps": {name: {"p50_ms": round(percentile(ms, 50), 1), "max_ms": round(max(ms), 1)}
+                                 for name, ms in self.steps_ms[kind].items()}} if self.steps_ms.get(kind) else {})}
             for kind, values in sorted(self.latencies_ms.items()) if values
         }
         return {"requests": sum(len(v) for v in self.latencies_ms.values()),
@@ -85,9 +91,25 @@ async def timed(client: httpx.AsyncClient, tally: Tally, kind: str, method: str,
     try:
         response = await client.request(method, url, **options)
         await response.aread()
-        tally.record(kind, started, response.status_code, response.text if response.status_code >= 400 else "")
+        tally.record(kind, started, response.status_code, response.text if response.status_code >= 400 else "",
+                     response.headers.get("server-timing", ""))
     except httpx.HTTPError as error:
         tally.record(kind, started, type(error).__name__, str(error))
+
+
+def parse_server_timing(header: str) -> dict[str, float]:
+    """Step name (its description when it has one) to ms, from a Server-Timing header value.
+
+    >>> parse_server_timing('validate;dur=2.5, wait_for_x;dur=1.0;desc="wait for x"')
+    {'validate': 2.5, 'wait for x': 1.0}
+    """
+    steps = {}
+    for metric in filter(None, (part.strip() for part in header.split(","))):
+        name, *params = metric.split(";")
+        values = dict(param.split("=", 1) for param in params if "=" in param)
+        if "dur" in values:
+            steps[values.get("desc", name).strip('"')] = float(values["dur"])
+    return steps
 
 
 def client_from(address: str, base_url: str, timeout_s: float = 60.0, **options) -> httpx.AsyncClient:
@@ -235,9 +257,9 @@ def prepare(work: Path) -> tuple[Path, Path, str, str]:
 
 def start(servers: Servers, work: Path, store: Path, accounts: Path, name: str, **settings: str):
     port = free_port()
-    env = dict(os.environ, CRITMIN_STORE=str(store), CRITMIN_ACCOUNTS_DB=str(accounts), CRITMIN_RATE_LIMIT_PER_S="0",
-               CRITMIN_LOG_LEVEL="warning",
-               **{f"CRITMIN_{key.upper()}": value for key, value in settings.items()})
+    env = {**os.environ, "CRITMIN_STORE": str(store), "CRITMIN_ACCOUNTS_DB": str(accounts),
+           "CRITMIN_RATE_LIMIT_PER_S": "0", "CRITMIN_LOG_LEVEL": "warning",
+           **{f"CRITMIN_{key.upper()}": value for key, value in settings.items()}}
     progress(f"critmin serve ({name}): starting")
     server, startup_s = servers.start(name, [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
                                       url=f"http://127.0.0.1:{port}", ready_url=f"http://127.0.0.1:{port}/readyz",
@@ -290,6 +312,12 @@ def report(result: dict) -> str:
         for kind, row in [*reads["kinds"].items(), *writes["kinds"].items()]:
             lines.append(f"| {kind} | {row['requests']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
                          f"{row['max_ms']} |")
+        lines += ["", "Where the writes' time went (their answers' Server-Timing; steps nest: a lock's wait is part "
+                  "of the step around it; a write past the client's timeout is not in it):", "",
+                  "| write | step | p50 ms | max ms |", "|---|---|---|---|"]
+        for kind, row in writes["kinds"].items():
+            for name, step in row.get("steps", {}).items():
+                lines.append(f"| {kind} | {name} | {step['p50_ms']} | {step['max_ms']} |")
     if result["runaways"]:
         lines += ["", f"## Light look-ups beside ten runaway queries ({result['lookup_clients']} clients, "
                   f"{result['runaway_duration_s']} s each, query_timeout_ms {QUERY_TIMEOUT_MS})", "",
@@ -310,6 +338,8 @@ def main() -> int:
     parser.add_argument("--warm-up-s", type=float, default=15.0, help="the same load first, not measured")
     parser.add_argument("--lookup-clients", type=int, default=16)
     parser.add_argument("--runaway-duration-s", type=float, default=20.0, help="0: the sustained phase only")
+    parser.add_argument("--server-log-level", default="warning", choices=("info", "warning"),
+                        help="info: a JSON line per request in WORK/critmin.log, with each write's steps")
     parser.add_argument("--work", type=Path, default=Path("/tmp/critmin-stress"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "stress.json")
     args = parser.parse_args()
@@ -331,7 +361,8 @@ def main() -> int:
 
 def sustained_phase(servers: Servers, args: argparse.Namespace, store: Path, accounts: Path, partner_token: str,
                     admin_token: str, result: dict) -> None:
-    server = start(servers, args.work, store, accounts, "critmin")
+    # every request's line, with where a write's time went (steps_ms), when --server-log-level info
+    server = start(servers, args.work, store, accounts, "critmin", log_level=args.server_log_level, log_format="json")
     work = workload(server.base_url)
     progress(f"workload: {len(work.queries)} example queries, {len(work.pages)} pages, {len(work.prefixes)} prefixes")
     progress(f"warm-up: {args.clients} clients for {args.warm_up_s:.0f} s (not measured)")
