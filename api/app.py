@@ -22,12 +22,14 @@ from api.observability.metrics import Metrics
 from api.observability.middleware import RequestMiddleware
 from api.observability.request_logs import install_request_ids
 from api.request_bodies import http_error
+from api.upstream_errors import remote_store_error
 from kg import iris
 from kg.analytics.freshness import recompute_if_stale, wait_for_recomputation
 from kg.hub_summaries import summaries_status
 from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
 from kg.remote_query_runner import RemoteQueryRunner
+from kg.remote_store import RemoteStoreError
 from kg.search import SearchIndex, build_index
 from kg.settings import Settings
 from kg.store import Snapshots, open_configured_store
@@ -168,6 +170,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_request_ids()  # log lines written while a request is answered carry its id
     app.add_middleware(RequestMiddleware, service=app)  # request ids, rate limits, metrics, a log line per request
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RemoteStoreError, remote_store_error)  # 502, naming no address (api/upstream_errors)
 
     def include(router: APIRouter, *, reads_own_bodies: bool = False) -> None:
         """A router whose routes let FastAPI read their bodies (forms, JSON) gets request_max_bytes: FastAPI stops

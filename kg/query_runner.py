@@ -105,6 +105,10 @@ class QueryFailed(QueryError):
     """The query parsed but the store could not evaluate it (e.g. a type error it reports)."""
 
 
+class UpstreamFailed(QueryFailed):
+    """A remote store could not be reached, did not answer in time, or refused us (not the caller's fault)."""
+
+
 class QueryUnavailable(QueryError):
     """The service is stopping: the query was not run, or not finished."""
 

@@ -47,6 +47,7 @@ from kg.query_runner import (
     QueryResultTooLarge,
     QueryTimeout,
     QueryUnavailable,
+    UpstreamFailed,
     observed,
     syntax_error,
 )
@@ -147,12 +148,14 @@ class RemoteQueryRunner:
             except httpx.RemoteProtocolError as error:
                 if attempt == 1:
                     continue  # a pooled connection the server had closed: nothing was processed
-                raise QueryFailed(f"the connection to the SPARQL server at {self.query_url} failed: {error}") from error
+                raise UpstreamFailed(f"the connection to the SPARQL server at {self.query_url} failed: {error}") \
+                    from error
             except httpx.TimeoutException as error:
-                raise QueryFailed(f"the SPARQL server at {self.query_url} did not answer in time: {error}") from error
+                raise UpstreamFailed(f"the SPARQL server at {self.query_url} did not answer in time: {error}") \
+                    from error
             except httpx.TransportError as error:
-                raise QueryFailed(f"cannot reach the SPARQL server at {self.query_url}: {error}") from error
-        raise QueryFailed(f"the SPARQL server at {self.query_url} kept answering on stale connections")
+                raise UpstreamFailed(f"cannot reach the SPARQL server at {self.query_url}: {error}") from error
+        raise UpstreamFailed(f"the SPARQL server at {self.query_url} kept answering on stale connections")
 
     async def aclose(self) -> None:
         self._slots.close(QueryUnavailable)
@@ -180,7 +183,12 @@ def _server_error(status: int, message: str, prologue_lines: int) -> Exception:
         shifted = _POSITION.sub(lambda m: f"{m.group(1)}{max(int(m.group(2)) - prologue_lines, 1)}{m.group(3)}",
                                 message, count=1)
         return syntax_error(shifted)
-    return QueryFailed(f"the SPARQL server answered {status}: {message}")
+    if status in (401, 403):
+        return UpstreamFailed(f"the SPARQL server refused this service's credentials (it answered {status}); the "
+                              "administrator sets them in remote_username and remote_password")
+    if status == 500:  # Oxigraph's answer to a query it cannot evaluate, as a local store would fail it
+        return QueryFailed(f"the SPARQL server answered {status}: {message}")
+    return UpstreamFailed(f"the SPARQL server answered {status}: {message}")
 
 
 def _finish(body: bytes, media_type: str, form: str | None, request: QueryRequest, max_bytes: int) -> QueryResult:

@@ -57,6 +57,7 @@ from kg.query_runner import (
     QuerySyntaxError,
     QueryTimeout,
     QueryUnavailable,
+    UpstreamFailed,
 )
 from kg.remote_policy import RemoteAccessRefused, check_scan
 from kg.settings import Settings
@@ -348,6 +349,8 @@ def _query_error(error: QueryError, query: str) -> _Refusal:
         return _Refusal(413, error.message)
     if isinstance(error, QueryUnavailable):
         return _Refusal(503, error.message)
+    if isinstance(error, UpstreamFailed):  # 502: the store behind this service failed, not this service
+        return _Refusal(502, f"the query could not be run: {error.message}")
     if isinstance(error, QueryFailed):
         return _Refusal(500, f"the query could not be evaluated: {error.message}")
     return _Refusal(500, error.message)

@@ -33,12 +33,12 @@ class Proxy:
     url: str
     forwarded: int = 0
     refused: list[str] = field(default_factory=list)  # the paths of requests without the right credentials
+    password: str = PASSWORD  # what it asks for (a test rotates it)
 
 
 @contextmanager
 def basic_auth_proxy(upstream: str) -> Iterator[Proxy]:
-    """A loopback reverse proxy to ``upstream`` that answers 401 to any request without USER:PASSWORD."""
-    expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    """A loopback reverse proxy to ``upstream`` that answers 401 to any request without USER and its password."""
     target = urlsplit(upstream)
     proxy = Proxy("")
 
@@ -47,6 +47,7 @@ def basic_auth_proxy(upstream: str) -> Iterator[Proxy]:
 
         def _forward(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            expected = "Basic " + base64.b64encode(f"{USER}:{proxy.password}".encode()).decode()
             if self.headers.get("authorization") != expected:
                 proxy.refused.append(self.path)
                 self.send_response(401)
@@ -122,6 +123,22 @@ def test_without_the_credentials_the_service_does_not_start_and_says_why(proxy: 
         open_configured_store(settings(proxy, tmp_path, **credentials))
     assert "401" in str(error.value) and f"{proxy.url}/query" in str(error.value)
     assert len(proxy.refused) > refused_before
+
+
+def test_credentials_the_store_stops_taking_are_a_502_that_says_which_settings(proxy: Proxy, tmp_path: Path) -> None:
+    configured = settings(proxy, tmp_path, remote_username=USER, remote_password=PASSWORD)
+    with TestClient(create_app(configured)) as client:
+        proxy.password = "rotated-behind-our-back"
+        try:  # a query the runner sends, and a page whose route reads the store itself
+            answers = [client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}),
+                       client.get("/id/country/GBR", headers={"Accept": "application/json"})]
+        finally:
+            proxy.password = PASSWORD
+        for answer in answers:
+            assert answer.status_code == 502, answer.text  # the store behind us refused us: not the caller's fault
+            assert "remote_username and remote_password" in answer.text
+            assert PASSWORD not in answer.text and proxy.url not in answer.text
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
 
 
 def test_the_password_is_never_shown() -> None:
