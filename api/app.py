@@ -21,7 +21,7 @@ from api.background import Refresher
 from api.observability.metrics import Metrics
 from api.observability.middleware import RequestMiddleware
 from api.observability.request_logs import install_request_ids
-from api.request_bodies import http_error
+from api.request_bodies import NamedBodyLimits, http_error
 from api.upstream_errors import remote_store_error
 from kg import iris
 from kg.analytics.freshness import recompute_if_stale, wait_for_recomputation
@@ -168,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.search_lock = threading.Lock()
     app.state.metrics = Metrics(app.state, backend=settings.store_backend)
     install_request_ids()  # log lines written while a request is answered carry its id
+    app.add_middleware(NamedBodyLimits)  # Starlette's plain-text 413, as our JSON naming the limit
     app.add_middleware(RequestMiddleware, service=app)  # request ids, rate limits, metrics, a log line per request
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RemoteStoreError, remote_store_error)  # 502, naming no address (api/upstream_errors)

@@ -88,3 +88,13 @@ def test_the_413_of_a_form_names_the_limit_and_its_setting(server: tuple[str, st
     assert response.status_code == 413
     assert response.json()["detail"] == (f"the request body is larger than {LIMIT_BYTES:,} bytes, the most POST "
                                          "/reconcile takes (setting request_max_bytes)")
+
+
+@pytest.mark.parametrize("path", ["/reconcile", "/reconcile/v1/reconcile"])
+def test_a_declared_length_past_the_limit_gets_the_same_413(server: tuple[str, str], path: str) -> None:
+    body = b"queries=" + b"1" * LIMIT_BYTES  # sent whole, with a Content-Length that says it is too long
+    response = httpx.post(f"{server[0]}{path}", content=body, timeout=30,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+    assert response.json()["detail"] == (f"the request body is larger than {LIMIT_BYTES:,} bytes, the most POST "
+                                         f"{path} takes (setting request_max_bytes)")
