@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from pyoxigraph import RdfFormat, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from targets import free_port, percentile  # noqa: E402
 
 from kg.iris import PREFIXES  # noqa: E402
 from kg.loading import load_rdf_files  # noqa: E402
@@ -92,17 +93,6 @@ def measure_load(data: Path, work: Path, triples: int) -> dict:
         "load_rate_vs_bulk_load": {"value": triples / ours, "unit": "triples/s", "baseline": triples / bulk,
                                    "baseline_name": "pyoxigraph Store.bulk_load", "ratio": bulk / ours},
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def measure_queries(store_path: Path, repeats: int, timeout_ms: int) -> dict:

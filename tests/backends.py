@@ -17,7 +17,6 @@ remotely, where the server holds the folder: it reads through ``client.app.state
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from kg.settings import Settings
-from tests.remote_fixtures import oxigraph_server
+from tests.remote_fixtures import free_port, oxigraph_server
 
 BACKEND = os.environ.get("CRITMIN_TEST_STORE_BACKEND", "embedded")
 if BACKEND not in ("embedded", "remote"):
@@ -76,9 +75,7 @@ def live_server(app) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread, until the block ends."""
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -45,7 +45,7 @@ class OxigraphServer:
                            timeout_s=timeout_s, union_default_graph=self.union_default_graph)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A loopback port free now, below the ephemeral range (so no client connection holds it meanwhile). Under
     pytest-xdist, one that no other worker of the run is given: the port is released before the server binds it, so
     two workers could otherwise pick the same one, and one's server answer the other's start-up probe. Worker k of n
@@ -69,7 +69,7 @@ def oxigraph_server(*, union_default_graph: bool, location: Path | None = None) 
     binary = oxigraph_binary()
     if binary is None:
         pytest.skip("the Oxigraph server is not installed (pip install -e '.[test]' installs the oxigraph package)")
-    port = _free_port()
+    port = free_port()
     command = [binary, "serve", "--bind", f"127.0.0.1:{port}"]
     if union_default_graph:
         command.append("--union-default-graph")

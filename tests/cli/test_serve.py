@@ -3,7 +3,6 @@
 import csv
 import io
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,14 +14,9 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.store import open_store
+from tests.remote_fixtures import free_port
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?y . ?c ?p ?z . ?d ?p ?w }"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

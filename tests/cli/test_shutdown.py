@@ -25,7 +25,7 @@ from kg import iris
 from kg.loading import load_ontology
 from kg.store import open_store
 from tests.conftest import issue_token
-from tests.remote_fixtures import _free_port
+from tests.remote_fixtures import free_port
 
 GRAPH = "https://w3id.org/critmin/graph/partner/shutdown/rows"
 COMPANION = "https://w3id.org/critmin/graph/partner-catalog/shutdown/rows"
@@ -45,7 +45,7 @@ def start_server(tmp_path: Path, grace_s: float) -> tuple[subprocess.Popen, str,
     load_ontology(store)
     del store
     token = issue_token(accounts, "read", "write", partner="shutdown")
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     env = dict(os.environ, CRITMIN_STORE=str(store_path), CRITMIN_ACCOUNTS_DB=str(accounts), CRITMIN_PORT=str(port),
                CRITMIN_QUERY_WORKERS="1", CRITMIN_SHUTDOWN_GRACE_S=str(grace_s), CRITMIN_LOG_FORMAT="json")

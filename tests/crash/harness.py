@@ -30,7 +30,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -51,6 +50,7 @@ from kg.loading import load_ontology
 from kg.settings import PROJECT_ROOT
 from kg.store import open_store
 from tests.conftest import issue_token
+from tests.remote_fixtures import free_port
 
 KILL_SPAN = 1.3  # kills are drawn over this many times an unkilled run
 START_TIMEOUT_S = 120.0
@@ -208,12 +208,6 @@ def _describe(content: Content | None, versions: dict[str, Content | None]) -> s
 
 # ---------------------------------------------------------------------------------------------------------------
 # Processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def kill_group(process: subprocess.Popen) -> None:
