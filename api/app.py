@@ -22,6 +22,7 @@ from api.observability.metrics import Metrics
 from api.observability.middleware import RequestMiddleware
 from api.observability.request_logs import install_request_ids
 from api.request_bodies import NamedBodyLimits, http_error
+from api.search_upkeep import SearchUpkeep
 from api.upstream_errors import remote_store_error
 from kg import iris
 from kg.analytics.freshness import recompute_if_stale, wait_for_recomputation
@@ -30,7 +31,6 @@ from kg.loading import SOFTWARE_VERSION
 from kg.query_runner import QueryRunner
 from kg.remote_query_runner import RemoteQueryRunner
 from kg.remote_store import RemoteStoreError
-from kg.search import SearchIndex, build_index
 from kg.settings import Settings
 from kg.store import Snapshots, open_configured_store
 from kg.timings import holding, step
@@ -70,21 +70,21 @@ def publish_snapshot(app: FastAPI, written: Iterable[NamedNode] | None = None, *
         views: Views = app.state.views
         views.advance()  # restricted views are rebuilt from the new state on their next request
         views.remove_unused(keep=runner.snapshots_in_use())
-    # Search follows, one refresh at a time (each starts from the index the one before left), but outside the
-    # publication lock: the next writer's snapshot need not wait for this one's search (4 s after a feed under load).
-    # Each refresh reads its graphs as the store holds them when it runs, so two may finish in either order.
-    with holding(app.state.search_lock, "the search lock"), step("search"):
-        app.state.search_index = _searched_again(app, written, recomputed=recomputed)
+    # Search follows (api/search_upkeep.py), outside the publication lock: the next writer's snapshot need not wait
+    # for this one's search (4 s after a feed under load). Each refresh reads its graphs as the store holds them
+    # when it runs, so two may finish in either order.
+    app.state.search.refresh(_graphs_to_search(app, written, recomputed=recomputed))
     app.state.metrics.store_changed()
     if recompute and not summaries_status(store).fresh:
         app.state.summaries.request()
     release_free_memory()  # what the write freed, back to the system (api/allocator.py)
 
 
-def _searched_again(app: FastAPI, written: Iterable[NamedNode] | None, *, recomputed: bool) -> SearchIndex:
-    store, base = app.state.store, app.state.settings.public_base_iri
+def _graphs_to_search(app: FastAPI, written: Iterable[NamedNode] | None, *, recomputed: bool) -> set[str] | None:
+    """The graphs search must re-read after a write to ``written`` (None: all of them)."""
+    base = app.state.settings.public_base_iri
     if written is None:
-        return build_index(store)
+        return None
     graphs = {iris.ANALYTICS_GRAPH.value, iris.SUMMARIES_GRAPH.value} if recomputed else set()
     for graph in written:
         graphs.add(graph.value)
@@ -94,7 +94,7 @@ def _searched_again(app: FastAPI, written: Iterable[NamedNode] | None, *, recomp
                        iris.partner_links_graph(parsed.slug, parsed.name, base=base).value}
         else:  # a hub graph, in the hub's catalog (the most read of the refresh: 23,000 triples at the bundled data)
             graphs.add(iris.CATALOG_GRAPH.value)
-    return app.state.search_index.refreshed(store, graphs)
+    return graphs
 
 
 def _recompute_in_background(app: FastAPI) -> None:
@@ -138,7 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.store, app.state.snapshots, app.state.query_runner = store, snapshots, runner
         app.state.views = views
         app.state.run_id = time.strftime("%Y%m%d%H%M%S")  # names this run's remote dump caches apart from older runs'
-        app.state.search_index = build_index(store)
+        app.state.search = SearchUpkeep(app.state, store)  # the index in app.state.search_index
         app.state.summaries = Refresher(lambda: _recompute_in_background(app), name="critmin-summaries")
         try:
             yield
@@ -146,7 +146,9 @@ def create_app(settings: Settings) -> FastAPI:
             # under `critmin serve`, stopping keeps within shutdown_grace_s (api/serving.py): a recomputation cut
             # off is removed whole at the next start, as a crash's would be
             deadline = getattr(app.state, "shutdown_deadline", None)
-            app.state.summaries.stop(SHUTDOWN_WAIT_S if deadline is None else max(deadline - time.monotonic(), 0.0))
+            wait_s = SHUTDOWN_WAIT_S if deadline is None else max(deadline - time.monotonic(), 0.0)
+            app.state.summaries.stop(wait_s)
+            app.state.search.stop(wait_s)
             if isinstance(runner, RemoteQueryRunner):
                 await runner.aclose()
                 store.close()
@@ -165,7 +167,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.publish_lock = threading.Lock()
-    app.state.search_lock = threading.Lock()
     app.state.metrics = Metrics(app.state, backend=settings.store_backend)
     install_request_ids()  # log lines written while a request is answered carry its id
     app.add_middleware(NamedBodyLimits)  # Starlette's plain-text 413, as our JSON naming the limit

@@ -43,6 +43,7 @@ from pyoxigraph import NamedNode, QueryResultsFormat, Store
 from kg import iris
 from kg.rq import load_query
 from kg.store import query
+from kg.timings import step
 
 EXACT, PREFIX, WORD_PREFIX = 0, 1, 2
 MAX_CANDIDATES = 4000
@@ -51,6 +52,8 @@ MAX_NEW_ENTITIES_PER_REFRESH = 2000
 """Above this many entities new to the index in one refresh (each costs two small queries), rebuild it whole."""
 MAX_RECENT_KEYS = 200_000
 """Keys added by refreshes are kept in a second sorted list; past this many (or a tenth of the index), rebuild."""
+MAX_DEAD_LABEL_SHARE = 0.25
+"""Labels of graphs re-read are kept, marked dead, until a rebuild; past this share of all labels, rebuild."""
 
 _cm = iris.ONTOLOGY
 _FACILITY_CLASSES = ("Facility", "Deposit", "Mine", "Concentrator", "Smelter", "Refinery", "ChemicalPlant",
@@ -313,12 +316,13 @@ class SearchIndex:
 
     # --- building ------------------------------------------------------------------------------------------------
 
-    def refreshed(self, store: Store, graphs: Iterable[str]) -> SearchIndex:
+    def refreshed(self, store: Store, graphs: Iterable[str], *, compact: bool = True) -> SearchIndex:
         """A new index in which ``graphs`` (IRIs) say what the store says now; the other graphs are not read.
 
         An entity first labelled by these graphs gets its types and mentions in every graph, read one entity at a
-        time; when that is many entities, or the index holds too many entries of graphs re-read since, the whole
-        index is rebuilt instead.
+        time; when that is many entities, the whole index is rebuilt instead. So it is when the index holds too
+        many entries of graphs re-read since (``compaction_due``), unless ``compact`` is False: then the index is
+        returned as it is, correct but slower to search, for the caller to rebuild it off the write's path.
         """
         graphs = sorted(set(graphs))
         new = self._copy()
@@ -328,9 +332,9 @@ class SearchIndex:
         known = len(new.iris)
         new._add_parts(parts)
         first_seen = range(known, len(new.iris))
-        if (len(first_seen) > MAX_NEW_ENTITIES_PER_REFRESH or new.dead_labels > len(new.label_texts) // 4
-                or len(new.recent_keys) > max(MAX_RECENT_KEYS, len(new.keys) // 10)):
-            return build_index(store)  # cheaper than many look-ups, and it sorts and compacts everything again
+        if len(first_seen) > MAX_NEW_ENTITIES_PER_REFRESH or (compact and new.compaction_due):
+            with step("rebuild the search index"):
+                return build_index(store)  # cheaper than many look-ups, and it sorts and compacts everything again
         added: dict[int, set[int]] = {}
         for entity in first_seen:
             for graph in new._add_entity_elsewhere(store, entity, skip=set(graphs)):
@@ -339,6 +343,12 @@ class SearchIndex:
             new._graph_entities[graph] = new._graph_entities.get(graph, set()) | entities
         new._derive(first_seen)
         return new
+
+    @property
+    def compaction_due(self) -> bool:
+        """Whether dead labels or keys added since the last build are so many that a rebuild would pay."""
+        return (self.dead_labels > len(self.label_texts) * MAX_DEAD_LABEL_SHARE
+                or len(self.recent_keys) > max(MAX_RECENT_KEYS, len(self.keys) // 10))
 
     def _copy(self) -> SearchIndex:
         """A copy whose containers can change without touching this index (a shared set or dict is replaced, never
