@@ -27,7 +27,7 @@ class SearchUpkeep:
 
     def __init__(self, state: Any, store: Store, *, build: Callable[[Store], SearchIndex] = build_index) -> None:
         self._state = state
-        self._store = store
+        self._store: Store | None = store  # None once stopped: the app closes the store by letting go of it
         self._build = build
         self._lock = threading.Lock()
         # what refreshes re-read while a rebuild runs (None: a whole new index); None when no rebuild runs
@@ -41,9 +41,11 @@ class SearchUpkeep:
 
     def refresh(self, graphs: set[str] | None) -> None:
         """Re-read ``graphs`` (IRIs) into the index, or build it anew (None)."""
+        store = self._store
+        if store is None:
+            raise RuntimeError("the search index is no longer kept: the service is stopping")
         with holding(self._lock, "the search lock"), step("search"):
-            index = (self._build(self._store) if graphs is None
-                     else self.index.refreshed(self._store, graphs, compact=False))
+            index = self._build(store) if graphs is None else self.index.refreshed(store, graphs, compact=False)
             if self._refreshed_during_rebuild is not None:
                 self._refreshed_during_rebuild.append(graphs)
             self._state.search_index = index
@@ -56,14 +58,16 @@ class SearchUpkeep:
 
     def stop(self, timeout_s: float) -> None:
         self._rebuilder.stop(timeout_s)
+        self._store = None
 
     def _rebuild(self) -> None:
+        store = self._store
         with self._lock:
-            if not self.index.compaction_due:
+            if store is None or not self.index.compaction_due:
                 return
             self._refreshed_during_rebuild = []
         try:
-            rebuilt = self._build(self._store)
+            rebuilt = self._build(store)
         except BaseException:
             with self._lock:
                 self._refreshed_during_rebuild = None
@@ -73,4 +77,4 @@ class SearchUpkeep:
             if any(graphs is None for graphs in since):
                 return  # an index was built whole meanwhile: as compact as this one, and newer
             changed = set().union(*since)
-            self._state.search_index = rebuilt.refreshed(self._store, changed) if changed else rebuilt
+            self._state.search_index = rebuilt.refreshed(store, changed) if changed else rebuilt
