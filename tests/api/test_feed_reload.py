@@ -87,3 +87,11 @@ def test_a_strict_reload_of_a_feed_with_rejected_rows_is_a_422_that_lists_them_a
     assert lenient.status_code == 200 and lenient.json()["graph"] == salient
     # the 65 problems are in 35 rows (a row may have several), which a lenient load skips or maps in part
     assert lenient.json()["rejected_rows"] == 35 and number(client, COUNT % salient) == lenient.json()["triples"]
+
+
+def test_a_reload_says_where_its_time_went(client: TestClient, callers) -> None:
+    response = client.post("/admin/feeds/critical-mineral-lists", headers=callers["admin"])
+    assert response.status_code == 200, response.text
+    metrics = {metric.split(";")[0] for metric in response.headers["server-timing"].split(", ")}
+    assert {"wait_for_the_feed_lock", "load", "read_feed", "write_data", "commit", "publish", "indicators",
+            "search"} <= metrics

@@ -13,7 +13,14 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat, Store, parse
 
 from kg.iris import PREFIXES
-from kg.query_runner import QueryFailed, QueryRequest, QueryResultTooLarge, QuerySyntaxError, QueryTimeout
+from kg.query_runner import (
+    QueryFailed,
+    QueryRequest,
+    QueryResultTooLarge,
+    QuerySyntaxError,
+    QueryTimeout,
+    UpstreamFailed,
+)
 from kg.remote_dataset import VisibleGraphs
 from kg.remote_query_runner import RemoteQueryRunner
 from kg.remote_store import RemoteStore
@@ -131,6 +138,8 @@ class _Scripted(BaseHTTPRequestHandler):
         if self.behaviour == "cut":
             body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://x/'
             status = 200
+        elif self.behaviour in ("refuse", "unavailable"):
+            body, status = b"no", 401 if self.behaviour == "refuse" else 503
         else:
             body, status = b"the store is on fire", 500
         self.send_response(status)
@@ -177,6 +186,23 @@ def test_a_failing_or_missing_server_is_a_failure_naming_it(scripted) -> None:
         run(url, QueryRequest("SELECT * { ?s ?p ?o }"))
     with pytest.raises(QueryFailed, match=r"cannot reach the SPARQL server at http://127\.0\.0\.1:1/query"):
         run("http://127.0.0.1:1/query", QueryRequest("ASK {}"))
+
+
+def test_a_failure_of_the_server_is_told_from_a_query_it_cannot_evaluate(scripted) -> None:
+    """UpstreamFailed (a 502 at /sparql): the server refused us, is down or unreachable; a 500 is the query's."""
+    url, handler = scripted
+    handler.behaviour = "refuse"
+    with pytest.raises(UpstreamFailed, match="remote_username and remote_password"):
+        run(url, QueryRequest("ASK {}"))
+    handler.behaviour = "unavailable"
+    with pytest.raises(UpstreamFailed, match="503"):
+        run(url, QueryRequest("ASK {}"))
+    with pytest.raises(UpstreamFailed):
+        run("http://127.0.0.1:1/query", QueryRequest("ASK {}"))
+    handler.behaviour = "fail"
+    with pytest.raises(QueryFailed) as evaluated:
+        run(url, QueryRequest("ASK {}"))
+    assert not isinstance(evaluated.value, UpstreamFailed)
 
 
 def test_the_remote_store_and_the_runner_agree(server: OxigraphServer) -> None:
